@@ -1,0 +1,27 @@
+// rx add PATH...
+import type { Command } from 'commander';
+import { add } from '../../ops/add.js';
+import { examples, type CliIO } from '../io.js';
+import { formatBytes } from '../terminal.js';
+
+export function registerAdd(program: Command, io: CliIO): void {
+  program
+    .command('add')
+    .summary('track files or directories in the store')
+    .description('Hash files or directories into the content-addressed store, write PATH.rx pointer files\n(commit them), add PATH to .gitignore and link the workspace copy from the store.\nUnchanged paths are a no-op that reads no file content.')
+    .argument('<paths...>', 'files or directories to track')
+    .option('--desc <text>', 'a description stored in the pointer file')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx add data/raw', 'track a directory: writes data/raw.rx'], ['rx add model.bin --desc "baseline weights"', 'track one file with a description']))
+    .action(async (paths: string[], opts: { json?: boolean; desc?: string }, cmd: Command) => {
+      const result = await add(io.context(cmd), { paths, desc: opts.desc });
+      if (opts.json) return io.json(result);
+      const lines = result.added.map((a) => {
+        const what = a.type === 'dir' ? `${a.nfiles} files, ${formatBytes(a.size)}` : formatBytes(a.size);
+        const verb = a.changed ? 'added' : 'unchanged';
+        return `${verb} ${a.path} (${what}) -> ${a.pointer}`;
+      });
+      if (result.added.some((a) => a.changed)) lines.push(`to record it in git: git add ${result.added.filter((a) => a.changed).map((a) => a.pointer).join(' ')} .gitignore`);
+      io.print(lines.join('\n'));
+    });
+}

@@ -1,0 +1,55 @@
+// What a command file needs from the CLI: the real context for an invocation and ways to
+// print results. Built once in main.ts from argv, env and the process streams.
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { Context } from '../core/context.js';
+import { terminalReporter, colours, colourEnabled, type Colours } from './terminal.js';
+
+export interface GlobalOptions {
+  C?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  wait?: string;
+}
+
+export interface CliIO {
+  context(cmd: Command): Context;
+  /** Writes a JSON document to stdout. */
+  json(value: unknown): void;
+  /** Writes lines of text to stdout (nothing under --quiet). */
+  print(text: string): void;
+  colours: Colours;
+  exitCode: number;
+}
+
+export function createIO(argv: string[], env: Record<string, string | undefined>): CliIO {
+  const io: CliIO = {
+    exitCode: 0,
+    colours: colours(colourEnabled(process.stdout, env)),
+    context(cmd) {
+      const g = cmd.optsWithGlobals() as GlobalOptions;
+      const wait = g.wait === undefined ? 0 : Number(g.wait);
+      return {
+        cwd: path.resolve(process.cwd(), g.C ?? '.'),
+        env,
+        reporter: terminalReporter({ quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), env }),
+        clock: { now: () => new Date() },
+        command: ['rx', ...argv.slice(2)].join(' '),
+        waitSeconds: Number.isFinite(wait) && wait > 0 ? wait : 0,
+      };
+    },
+    json(value) {
+      process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    },
+    print(text) {
+      if (text === '') return;
+      process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    },
+  };
+  return io;
+}
+
+/** The "Examples:" block every command's --help ends with. */
+export function examples(...lines: [string, string][]): string {
+  return '\nExamples:\n' + lines.map(([cmd, what]) => `  $ ${cmd}\n      ${what}`).join('\n') + '\n';
+}

@@ -1,0 +1,96 @@
+// The rx command line: builds the commander program, runs one command and maps whatever
+// it throws to the exit codes of the spec. The only place that prints errors; stack
+// traces appear only with RX_DEBUG=1.
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { RxError, ExitCode } from '../core/errors.js';
+import { runCleanups } from '../core/cleanup.js';
+import { createIO } from './io.js';
+import { colours, colourEnabled } from './terminal.js';
+import { registerInit } from './commands/init.js';
+import { registerAdd } from './commands/add.js';
+import { registerCheckout } from './commands/checkout.js';
+import { registerStatus } from './commands/status.js';
+import { registerGc } from './commands/gc.js';
+import { registerFsck } from './commands/fsck.js';
+
+const require = createRequire(import.meta.url);
+export const RX_VERSION = (require('../../package.json') as { version: string }).version;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0 ok   1 differences found (--exit-code, verify) or a refused overwrite   2 usage
+  3 not an rx project   4 invalid file   5 a stage command failed   6 store integrity
+  7 locked by another rx process   70 internal error
+`;
+
+function installSignalHandlers(): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      runCleanups();
+      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[sig]);
+    });
+  }
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  installSignalHandlers();
+  const io = createIO(argv, env);
+  const program = new Command();
+  program
+    .name('rx')
+    .description('Git-native data and experiment versioning: a content-addressed store, reproducible pipelines,\nbitwise reproduction verdicts.')
+    .version(RX_VERSION, '-V, --version')
+    .option('-C <dir>', 'run as if rx was started in <dir>')
+    .option('-q, --quiet', 'print only results and errors')
+    .option('-v, --verbose', 'print more detail')
+    .option('--wait <seconds>', 'wait up to this long for another rx process holding the project lock', '0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  registerInit(program, io);
+  registerAdd(program, io);
+  registerCheckout(program, io);
+  registerStatus(program, io);
+  registerGc(program, io);
+  registerFsck(program, io);
+  for (const cmd of program.commands) cmd.exitOverride();
+
+  const wantsJson = argv.includes('--json');
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv);
+    return io.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return ExitCode.usage;
+    }
+    return reportError(err, wantsJson, env);
+  } finally {
+    runCleanups();
+  }
+}
+
+function reportError(err: unknown, json: boolean, env: Record<string, string | undefined>): number {
+  const debug = env.RX_DEBUG === '1';
+  const c = colours(colourEnabled(process.stderr, env));
+  if (err instanceof RxError) {
+    if (json) process.stdout.write(JSON.stringify({ error: err.toJSON() }, null, 2) + '\n');
+    process.stderr.write(`${c.red('error:')} ${err.message}\n`);
+    if (err.hint) process.stderr.write(`${c.dim('hint:')} ${err.hint}\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  const e = err as NodeJS.ErrnoException;
+  const message = e?.message ?? String(err);
+  if (json) process.stdout.write(JSON.stringify({ error: { code: 'RX_INTERNAL', exitCode: ExitCode.internal, message } }, null, 2) + '\n');
+  process.stderr.write(`${c.red('internal error:')} ${message}\n`);
+  if (debug && e?.stack) process.stderr.write(e.stack + '\n');
+  else process.stderr.write('(set RX_DEBUG=1 for the stack trace; please report this)\n');
+  return ExitCode.internal;
+}

@@ -1,0 +1,87 @@
+// Terminal output for people: colours (only on a TTY, never with NO_COLOR), a reporter
+// that draws cli-progress bars on stderr when it is a terminal, and byte formatting.
+import cliProgress from 'cli-progress';
+import type { Reporter, ProgressBar } from '../core/context.js';
+
+export interface TerminalOptions {
+  quiet: boolean;
+  verbose: boolean;
+  env: Record<string, string | undefined>;
+}
+
+export function colourEnabled(stream: NodeJS.WriteStream, env: Record<string, string | undefined>): boolean {
+  return Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+}
+
+export interface Colours {
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export function colours(enabled: boolean): Colours {
+  const wrap = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+  return { red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+const noBar: ProgressBar = { tick() {}, setTotal() {}, stop() {} };
+
+export function terminalReporter(opts: TerminalOptions): Reporter {
+  const err = process.stderr;
+  const c = colours(colourEnabled(err, opts.env));
+  const showBars = Boolean(err.isTTY) && !opts.quiet;
+  return {
+    info(message) {
+      if (!opts.quiet) err.write(`${message}\n`);
+    },
+    warn(message) {
+      if (!opts.quiet) err.write(`${c.yellow('warning:')} ${message}\n`);
+    },
+    debug(message) {
+      if (opts.verbose) err.write(`${c.dim(message)}\n`);
+    },
+    progress(label, total, unit) {
+      if (!showBars) return noBar;
+      const fmt = unit === 'bytes' ? (v: number) => formatBytes(v) : (v: number) => String(v);
+      const bar = new cliProgress.SingleBar(
+        {
+          stream: err,
+          format: `${label} [{bar}] {percentage}% | {done}/{all} | {eta_formatted}`,
+          hideCursor: true,
+          clearOnComplete: true,
+          fps: 10,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      let value = 0;
+      let all = total;
+      bar.start(all, 0, { done: fmt(0), all: fmt(all) });
+      return {
+        tick(n) {
+          value += n;
+          bar.update(value, { done: fmt(value), all: fmt(all) });
+        },
+        setTotal(t) {
+          all = t;
+          bar.setTotal(t);
+        },
+        stop() {
+          bar.stop();
+        },
+      };
+    },
+  };
+}

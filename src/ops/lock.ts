@@ -1,0 +1,8 @@
+// The writer lock as operations take it: one call, the context supplies the rest.
+import type { Context } from '../core/context.js';
+import type { Project } from '../store/project.js';
+import { withLock } from '../store/process-lock.js';
+
+export function withProjectLock<T>(ctx: Context, project: Project, fn: () => Promise<T>): Promise<T> {
+  return withLock({ tmpDir: project.tmpDir, command: ctx.command, waitSeconds: ctx.waitSeconds, now: () => ctx.clock.now().getTime() }, fn);
+}

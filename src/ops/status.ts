@@ -1,0 +1,105 @@
+// rx status: for each tracked path, whether the workspace matches its pointer file and
+// whether the store holds its objects; plus data that .gitignore hides but no pointer
+// tracks any more. Reads no file content when the stat cache says nothing changed.
+import type { Context } from '../core/context.js';
+import { compareStrings } from '../core/canonical.js';
+import { absPath } from '../core/paths.js';
+import { existsSync } from 'node:fs';
+import { openProject, type Project } from '../store/project.js';
+import { StatCache } from '../store/stat-cache.js';
+import { findPointers, readPointer, targetOfPointer, type Pointer, type PointerRef } from '../store/pointer.js';
+import { evaluateTarget, readDirManifest } from '../store/tracked.js';
+import { managedIgnores } from '../git/ignore.js';
+import { resolvePointerTargets } from './targets.js';
+import type { WorkspaceFile } from '../store/workspace.js';
+import type { statusStates } from '../schema/outputs.js';
+
+export type TrackedState = (typeof statusStates)[number];
+
+export interface DirChanges {
+  added: string[];
+  modified: string[];
+  deleted: string[];
+}
+
+export interface StatusEntry {
+  path: string;
+  pointer?: string;
+  state: TrackedState;
+  hash?: string;
+  changes?: DirChanges;
+  missingObjects?: number;
+}
+
+export interface StatusOptions {
+  paths: string[];
+}
+
+export interface StatusResult {
+  clean: boolean;
+  entries: StatusEntry[];
+}
+
+async function dirChanges(project: Project, pointer: Pointer, files: WorkspaceFile[]): Promise<DirChanges | undefined> {
+  if (!(await project.store.has(pointer.hash))) return undefined;
+  const manifest = await readDirManifest(project.store, pointer.hash);
+  const want = new Map(manifest.entries.map((e) => [e.path, e]));
+  const changes: DirChanges = { added: [], modified: [], deleted: [] };
+  const seen = new Set<string>();
+  for (const f of files) {
+    seen.add(f.rel);
+    const e = want.get(f.rel);
+    if (!e) changes.added.push(f.rel);
+    else if (e.hash !== f.hash || e.mode !== f.mode) changes.modified.push(f.rel);
+  }
+  for (const e of manifest.entries) if (!seen.has(e.path)) changes.deleted.push(e.path);
+  return changes;
+}
+
+async function missingObjectCount(project: Project, pointer: Pointer, full: boolean): Promise<number> {
+  if (!(await project.store.has(pointer.hash))) return pointer.type === 'dir' ? pointer.nfiles + 1 : 1;
+  if (pointer.type === 'file' || !full) return 0;
+  const manifest = await readDirManifest(project.store, pointer.hash);
+  let missing = 0;
+  for (const e of manifest.entries) if (!(await project.store.has(e.hash))) missing += 1;
+  return missing;
+}
+
+async function statusOf(project: Project, statCache: StatCache, ref: PointerRef): Promise<StatusEntry> {
+  const pointer = await readPointer(project.root, ref.pointerRel);
+  const targetRel = targetOfPointer(ref.pointerRel, pointer);
+  const base = { path: targetRel, pointer: ref.pointerRel, hash: pointer.hash };
+  const state = await evaluateTarget(project, statCache, targetRel);
+  if (state.currentHash === undefined) {
+    const missing = await missingObjectCount(project, pointer, false);
+    return missing > 0 ? { ...base, state: 'missing-workspace', missingObjects: missing } : { ...base, state: 'missing-workspace' };
+  }
+  if (state.currentHash !== pointer.hash || (pointer.type === 'file' && (pointer.mode ?? '644') !== state.scan.files[0]?.mode)) {
+    const entry: StatusEntry = { ...base, state: 'modified' };
+    if (pointer.type === 'dir' && state.scan.kind === 'dir') {
+      const changes = await dirChanges(project, pointer, state.scan.files);
+      if (changes) entry.changes = changes;
+    }
+    return entry;
+  }
+  // Unchanged content: every entry object is checked unless the stat cache vouched for it.
+  const missing = await missingObjectCount(project, pointer, state.hashed > 0);
+  return missing > 0 ? { ...base, state: 'missing-store', missingObjects: missing } : { ...base, state: 'unchanged' };
+}
+
+export async function status(ctx: Context, options: StatusOptions): Promise<StatusResult> {
+  const project = await openProject(ctx.cwd);
+  const statCache = new StatCache(project.tmpDir, project.algo);
+  const ignoreDirs: string[] = [];
+  const refs = options.paths.length === 0 ? findPointers(project.root, '', ignoreDirs) : resolvePointerTargets(project.root, ctx.cwd, options.paths);
+  const entries: StatusEntry[] = [];
+  for (const ref of refs) entries.push(await statusOf(project, statCache, ref));
+  if (options.paths.length === 0) {
+    const tracked = new Set(entries.map((e) => e.path));
+    for (const rel of await managedIgnores(project.root, ignoreDirs)) {
+      if (!tracked.has(rel) && existsSync(absPath(project.root, rel))) entries.push({ path: rel, state: 'untracked-ignored' });
+    }
+  }
+  entries.sort((a, b) => compareStrings(a.path, b.path));
+  return { clean: entries.every((e) => e.state === 'unchanged'), entries };
+}

@@ -1,0 +1,152 @@
+// Compiled validators and YAML/JSON parsing that reports problems as file:line:col: field.
+// Validators compile lazily (once per process) so commands pay only for what they read.
+import { createRequire } from 'node:module';
+import type { ValidateFunction, ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node, type Document } from 'yaml';
+import { InvalidFileError, type FileProblem } from '../core/errors.js';
+
+const require = createRequire(import.meta.url);
+type AjvCtor = new (opts: Record<string, unknown>) => {
+  compile(schema: object): ValidateFunction;
+};
+let ajvInstance: InstanceType<AjvCtor> | undefined;
+const compiled = new Map<object, ValidateFunction>();
+
+function ajv(): InstanceType<AjvCtor> {
+  if (!ajvInstance) {
+    const Ajv2020 = require('ajv/dist/2020.js') as AjvCtor | { default: AjvCtor };
+    const Ctor = 'default' in Ajv2020 ? Ajv2020.default : Ajv2020;
+    ajvInstance = new Ctor({ allErrors: true, strict: true, allowUnionTypes: true });
+    const formats = require('ajv-formats') as ((a: unknown) => void) | { default: (a: unknown) => void };
+    (typeof formats === 'function' ? formats : formats.default)(ajvInstance);
+  }
+  return ajvInstance;
+}
+
+export function validatorFor(schema: object): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv().compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+function pointerToPath(instancePath: string): string[] {
+  if (instancePath === '') return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function fieldName(segments: string[]): string {
+  return segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('') || '(root)';
+}
+
+function describe(err: ErrorObject): { segments: string[]; message: string; keyOf?: string } {
+  const segments = pointerToPath(err.instancePath);
+  const p = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'required':
+      return { segments: [...segments, String(p.missingProperty)], message: 'is required' };
+    case 'additionalProperties':
+      return { segments: [...segments, String(p.additionalProperty)], message: 'is not a known field', keyOf: String(p.additionalProperty) };
+    case 'enum':
+      return { segments, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'const':
+      return { segments, message: `must be ${JSON.stringify(p.allowedValue)}` };
+    default:
+      return { segments, message: err.message ?? err.keyword };
+  }
+}
+
+/** Validates a plain value (e.g. parsed JSON) and returns problems located by field only. */
+export function schemaProblems(file: string, value: unknown, schema: object): FileProblem[] {
+  const validate = validatorFor(schema);
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((e) => {
+    const d = describe(e);
+    return { file, field: fieldName(d.segments), message: d.message };
+  });
+}
+
+function nodeAt(doc: Document, segments: string[]): Node | undefined {
+  let node: unknown = doc.contents;
+  for (const seg of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === seg);
+      if (!pair) return node as Node;
+      node = pair.value ?? pair.key;
+    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
+      const items = (node as { items: unknown[] }).items;
+      const next = items[Number(seg)];
+      if (next === undefined) return node as Node;
+      node = next;
+    } else {
+      return node as Node | undefined;
+    }
+  }
+  return node as Node | undefined;
+}
+
+function keyNodeAt(doc: Document, segments: string[], key: string): Node | undefined {
+  const parent = nodeAt(doc, segments);
+  if (isMap(parent)) {
+    const pair = parent.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === key);
+    if (pair && isScalar(pair.key)) return pair.key;
+  }
+  return parent;
+}
+
+/**
+ * Parses YAML text and validates it against a schema. Throws InvalidFileError (exit 4)
+ * listing every problem with its file:line:col and field.
+ */
+export function parseYamlValidated<T>(file: string, text: string, schema: object): T {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new InvalidFileError(
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, message: e.message.split('\n')[0] };
+      }),
+    );
+  }
+  const value: unknown = doc.toJS();
+  const validate = validatorFor(schema);
+  if (validate(value)) return value as T;
+  const problems: FileProblem[] = (validate.errors ?? []).map((e) => {
+    const d = describe(e);
+    const base = pointerToPath(e.instancePath);
+    const node = d.keyOf !== undefined ? keyNodeAt(doc, base, d.keyOf) : nodeAt(doc, base);
+    const offset = node?.range?.[0];
+    if (offset === undefined) return { file, field: fieldName(d.segments), message: d.message };
+    const pos = lineCounter.linePos(offset);
+    return { file, line: pos.line, column: pos.col, field: fieldName(d.segments), message: d.message };
+  });
+  throw new InvalidFileError(problems);
+}
+
+/** Parses JSON text and validates it; syntax errors carry the line of the failure. */
+export function parseJsonValidated<T>(file: string, text: string, schema: object): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const m = /position (\d+)/.exec(msg);
+    if (m) {
+      const offset = Number(m[1]);
+      const before = text.slice(0, offset);
+      const line = before.split('\n').length;
+      const column = offset - before.lastIndexOf('\n');
+      throw new InvalidFileError([{ file, line, column, message: msg }]);
+    }
+    throw new InvalidFileError([{ file, message: msg }]);
+  }
+  const problems = schemaProblems(file, value, schema);
+  if (problems.length > 0) throw new InvalidFileError(problems);
+  return value as T;
+}

@@ -1,0 +1,112 @@
+// Hashes many files or a few huge ones on a pool of worker threads sized to the cores.
+// Small batches are hashed on the calling thread: starting workers costs more than it saves.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { createHasher, hashFileSync, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
+import type { HashJob, HashJobResult } from './hash-worker.js';
+import { RxError, ExitCode } from '../core/errors.js';
+
+export interface FileToHash {
+  path: string;
+  size: number;
+}
+
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const sibling = here.replace(/hash-pool\.(ts|js)$/, 'hash-worker.js');
+  if (existsSync(sibling)) return sibling;
+  // Running from sources (tests): use the compiled worker.
+  return fileURLToPath(new URL('../../dist/store/hash-worker.js', import.meta.url));
+}
+
+const INLINE_MAX_BYTES = 8 * 1024 * 1024;
+const INLINE_MAX_FILES = 64;
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_FILES = 256;
+
+function toError(file: string, r: { error: string; code?: string }): RxError {
+  if (r.code === 'RX_FILE_CHANGED') return new RxError('RX_FILE_CHANGED', ExitCode.usage, r.error, { data: { path: file } });
+  return new RxError('RX_READ_FAILED', ExitCode.usage, `${file}: cannot read: ${r.error}`, { data: { path: file } });
+}
+
+/**
+ * Hashes files, returning results in input order. onBytes receives bytes read as they go.
+ * Throws the first file error after all work has stopped.
+ */
+export async function hashFiles(
+  files: FileToHash[],
+  algo: HashAlgorithm,
+  onBytes: (n: number) => void = () => {},
+  threads = availableParallelism(),
+): Promise<{ hash: string; size: number }[]> {
+  const totalBytes = files.reduce((s, f) => s + f.size, 0);
+  if (threads <= 1 || (totalBytes <= INLINE_MAX_BYTES && files.length <= INLINE_MAX_FILES)) {
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(64 * 1024, totalBytes)));
+    const out: { hash: string; size: number }[] = [];
+    for (const f of files) {
+      try {
+        out.push(hashFileSync(f.path, algo, await createHasher(algo), buffer, onBytes));
+      } catch (err) {
+        if (err instanceof RxError) throw err;
+        throw toError(f.path, { error: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  // Batches: big files alone, small files grouped; largest first so the tail is short.
+  const order = files.map((_, i) => i).sort((a, b) => files[b]!.size - files[a]!.size);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  let currentBytes = 0;
+  for (const i of order) {
+    current.push(i);
+    currentBytes += files[i]!.size;
+    if (currentBytes >= BATCH_BYTES || current.length >= BATCH_FILES) {
+      batches.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+  }
+  if (current.length > 0) batches.push(current);
+
+  const results: ({ hash: string; size: number } | undefined)[] = new Array(files.length);
+  let firstError: RxError | undefined;
+  const poolSize = Math.min(threads, batches.length);
+  const script = workerScript();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: poolSize }, () =>
+      new Promise<void>((resolve, reject) => {
+        const worker = new Worker(script);
+        let running: number[] | undefined;
+        const dispatch = () => {
+          if (next >= batches.length || firstError) {
+            void worker.terminate().then(() => resolve());
+            return;
+          }
+          running = batches[next]!;
+          const job: HashJob = { id: next, algo, files: running.map((i) => files[i]!.path) };
+          next += 1;
+          worker.postMessage(job);
+        };
+        worker.on('message', (msg: { type: string; bytes: number; results?: HashJobResult[] }) => {
+          if (msg.bytes) onBytes(msg.bytes);
+          if (msg.type !== 'done' || !running) return;
+          msg.results!.forEach((r, k) => {
+            const idx = running![k]!;
+            if ('error' in r) firstError ??= toError(files[idx]!.path, r);
+            else results[idx] = r;
+          });
+          dispatch();
+        });
+        worker.on('error', reject);
+        dispatch();
+      }),
+    ),
+  );
+  if (firstError) throw firstError;
+  return results as { hash: string; size: number }[];
+}

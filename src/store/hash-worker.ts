@@ -1,0 +1,37 @@
+// Worker-thread side of the hash pool: hashes the files it is sent, synchronously, one
+// chunk buffer per worker, and reports bytes read so the main thread can show progress.
+import { parentPort } from 'node:worker_threads';
+import { createHasher, hashFileSync, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
+
+export interface HashJob {
+  id: number;
+  algo: HashAlgorithm;
+  files: string[];
+}
+
+export type HashJobResult = { hash: string; size: number } | { error: string; code?: string };
+
+const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
+const PROGRESS_STEP = 32 * 1024 * 1024;
+
+parentPort?.on('message', async (job: HashJob) => {
+  const results: HashJobResult[] = [];
+  let pending = 0;
+  const onBytes = (n: number) => {
+    pending += n;
+    if (pending >= PROGRESS_STEP) {
+      parentPort?.postMessage({ type: 'progress', id: job.id, bytes: pending });
+      pending = 0;
+    }
+  };
+  for (const file of job.files) {
+    try {
+      const hasher = await createHasher(job.algo);
+      results.push(hashFileSync(file, job.algo, hasher, buffer, onBytes));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      results.push({ error: e.message, code: e.code });
+    }
+  }
+  parentPort?.postMessage({ type: 'done', id: job.id, results, bytes: pending });
+});

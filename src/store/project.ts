@@ -1,0 +1,60 @@
+// The on-disk layout of an rx project: finding its root, reading .rx/config.yaml and
+// opening the object store it configures. Everything under .rx/ is named here.
+import { promises as fsp, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { NotProjectError } from '../core/errors.js';
+import { parseYamlValidated } from '../schema/validate.js';
+import { configSchema } from '../schema/files.js';
+import { ObjectStore, defaultLinkOrder, type LinkType } from './objects.js';
+import type { HashAlgorithm } from './hash.js';
+
+export const RX_DIR = '.rx';
+export const CONFIG_FILE = '.rx/config.yaml';
+export const POINTER_SUFFIX = '.rx';
+
+export interface ProjectConfig {
+  schema: 1;
+  hash?: HashAlgorithm;
+  link?: LinkType[];
+  cache?: string;
+}
+
+export interface Project {
+  root: string;
+  config: ProjectConfig;
+  algo: HashAlgorithm;
+  store: ObjectStore;
+  tmpDir: string;
+}
+
+/** The nearest ancestor of dir (inclusive) holding .rx/config.yaml, or undefined. */
+export function findProjectRoot(dir: string): string | undefined {
+  let current = path.resolve(dir);
+  for (;;) {
+    if (existsSync(path.join(current, CONFIG_FILE))) return current;
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
+
+export async function readConfig(root: string): Promise<ProjectConfig> {
+  const file = path.join(root, CONFIG_FILE);
+  const text = await fsp.readFile(file, 'utf8');
+  return parseYamlValidated<ProjectConfig>(CONFIG_FILE, text, configSchema);
+}
+
+export async function openProject(cwd: string): Promise<Project> {
+  const root = findProjectRoot(cwd);
+  if (!root) throw new NotProjectError(cwd);
+  const config = await readConfig(root);
+  const algo = config.hash ?? 'sha256';
+  const cacheDir = config.cache ? path.resolve(root, config.cache) : path.join(root, RX_DIR, 'cache');
+  return {
+    root,
+    config,
+    algo,
+    store: new ObjectStore(cacheDir, algo, config.link ?? defaultLinkOrder),
+    tmpDir: path.join(root, RX_DIR, 'tmp'),
+  };
+}

@@ -1,0 +1,128 @@
+// What a tracked path looks like in the workspace right now: its files with stat keys,
+// hashes filled from the stat cache or by hashing, and the canonical directory manifest
+// whose hash names a directory. Shared by add, status and checkout.
+import { readdirSync, lstatSync, type BigIntStats } from 'node:fs';
+import * as path from 'node:path';
+import { UsageError, isErrno } from '../core/errors.js';
+import { canonicalJson, compareStrings } from '../core/canonical.js';
+import { statKey, type TargetCache } from './stat-cache.js';
+import { hashFiles } from './hash-pool.js';
+import { hashBytes, type HashAlgorithm } from './hash.js';
+import type { FileMode } from './objects.js';
+
+export interface WorkspaceFile {
+  /** Path within the target, POSIX; '' when the target is a single file. */
+  rel: string;
+  abs: string;
+  size: number;
+  mode: FileMode;
+  key: string;
+  hash?: string;
+}
+
+export type Scan =
+  | { kind: 'missing'; files: [] }
+  | { kind: 'file'; files: [WorkspaceFile] }
+  | { kind: 'dir'; files: WorkspaceFile[] };
+
+function modeOf(st: BigIntStats): FileMode {
+  return (Number(st.mode) & 0o111) !== 0 ? '755' : '644';
+}
+
+function fileEntry(rel: string, abs: string, st: BigIntStats): WorkspaceFile {
+  return { rel, abs, size: Number(st.size), mode: modeOf(st), key: statKey(st) };
+}
+
+function unsupported(display: string, what: string): UsageError {
+  return new UsageError(`${display}: is a ${what}; rx tracks regular files and directories only`, { data: { path: display } });
+}
+
+/** Lists a tracked path's files (sorted by path) with their stats; reads no content. */
+export function scanPath(abs: string, display: string): Scan {
+  let st: BigIntStats;
+  try {
+    st = lstatSync(abs, { bigint: true });
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return { kind: 'missing', files: [] };
+    throw err;
+  }
+  if (st.isFile()) return { kind: 'file', files: [fileEntry('', abs, st)] };
+  if (!st.isDirectory()) throw unsupported(display, st.isSymbolicLink() ? 'symbolic link' : 'special file');
+  const files: WorkspaceFile[] = [];
+  const walk = (dirAbs: string, dirRel: string) => {
+    for (const ent of readdirSync(dirAbs, { withFileTypes: true })) {
+      const rel = dirRel === '' ? ent.name : `${dirRel}/${ent.name}`;
+      const childAbs = path.join(dirAbs, ent.name);
+      if (ent.isDirectory()) walk(childAbs, rel);
+      else if (ent.isFile()) files.push(fileEntry(rel, childAbs, lstatSync(childAbs, { bigint: true })));
+      else throw unsupported(`${display}/${rel}`, ent.isSymbolicLink() ? 'symbolic link' : 'special file');
+    }
+  };
+  walk(abs, '');
+  files.sort((a, b) => compareStrings(a.rel, b.rel));
+  return { kind: 'dir', files };
+}
+
+/** Fills hashes from the cache where the stat key matches; returns the files still unhashed. */
+export function applyStatCache(scan: Scan, cache: TargetCache): WorkspaceFile[] {
+  const todo: WorkspaceFile[] = [];
+  for (const f of scan.files) {
+    const hit = cache.files.get(f.rel);
+    if (hit && hit[0] === f.key) f.hash = hit[1];
+    else todo.push(f);
+  }
+  return todo;
+}
+
+/** True when the scan is exactly the cached file set with every stat key unchanged. */
+export function scanMatchesCache(scan: Scan, cache: TargetCache): boolean {
+  if (cache.targetHash === undefined || scan.files.length !== cache.files.size) return false;
+  for (const f of scan.files) {
+    const hit = cache.files.get(f.rel);
+    if (!hit || hit[0] !== f.key) return false;
+  }
+  return true;
+}
+
+export async function hashMissing(files: WorkspaceFile[], algo: HashAlgorithm, onBytes?: (n: number) => void): Promise<void> {
+  if (files.length === 0) return;
+  const results = await hashFiles(files.map((f) => ({ path: f.abs, size: f.size })), algo, onBytes);
+  results.forEach((r, i) => {
+    files[i]!.hash = r.hash;
+  });
+}
+
+export interface DirEntry {
+  path: string;
+  hash: string;
+  size: number;
+  mode: FileMode;
+}
+
+export interface DirManifest {
+  schema: 1;
+  entries: DirEntry[];
+}
+
+/** The canonical bytes of a directory manifest and the hash that names the directory. */
+export async function dirManifestFor(files: WorkspaceFile[], algo: HashAlgorithm): Promise<{ text: string; hash: string; manifest: DirManifest }> {
+  const manifest: DirManifest = {
+    schema: 1,
+    entries: files.map((f) => ({ path: f.rel, hash: f.hash!, size: f.size, mode: f.mode })),
+  };
+  const text = canonicalJson(manifest);
+  return { text, hash: await hashBytes(algo, text), manifest };
+}
+
+export function cacheFromScan(scan: Scan, targetHash: string | undefined): TargetCache {
+  const files = new Map<string, [string, string]>();
+  for (const f of scan.files) if (f.hash) files.set(f.rel, [f.key, f.hash]);
+  return { files, targetHash };
+}
+
+/** The hash a scanned target has (file hash or directory manifest hash); all files hashed. */
+export async function targetHashOf(scan: Scan, algo: HashAlgorithm): Promise<string | undefined> {
+  if (scan.kind === 'missing') return undefined;
+  if (scan.kind === 'file') return scan.files[0].hash;
+  return (await dirManifestFor(scan.files, algo)).hash;
+}
