@@ -45,14 +45,16 @@ export async function allCommits(repo: GitRepo): Promise<string[]> {
   const addRef = async (ref: string) => {
     try {
       let oid = await git.resolveRef({ fs, gitdir: repo.gitdir, ref });
-      // Peel annotated tags down to their commit.
+      // Peel annotated tags down to what they point at; keep it if it is a commit.
       for (let i = 0; i < 10; i++) {
         const obj = await git.readObject({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+        if (obj.type === 'commit') {
+          tips.add(oid);
+          break;
+        }
         if (obj.type !== 'tag') break;
         oid = (obj.object as { object: string }).object;
       }
-      const obj = await git.readObject({ fs, gitdir: repo.gitdir, oid, format: 'deflated', cache: repo.cache });
-      if (obj.type === 'commit') tips.add(oid);
     } catch {
       // unborn HEAD or a ref to something that is not a commit
     }

@@ -1,7 +1,7 @@
 // Worker-thread side of the hash pool: hashes the files it is sent, synchronously, one
 // chunk buffer per worker, and reports bytes read so the main thread can show progress.
 import { parentPort } from 'node:worker_threads';
-import { createHasher, hashFileSync, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
+import { hasherFactory, hashFileSync, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
 
 export interface HashJob {
   id: number;
@@ -24,10 +24,10 @@ parentPort?.on('message', async (job: HashJob) => {
       pending = 0;
     }
   };
+  const newHasher = await hasherFactory(job.algo);
   for (const file of job.files) {
     try {
-      const hasher = await createHasher(job.algo);
-      results.push(hashFileSync(file, job.algo, hasher, buffer, onBytes));
+      results.push(hashFileSync(file, job.algo, newHasher(), buffer, onBytes));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       results.push({ error: e.message, code: e.code });

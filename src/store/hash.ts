@@ -3,7 +3,6 @@
 // sha256 and md5 use node:crypto (SHA-NI accelerated); blake3 and xxh128 use hash-wasm.
 import { createHash } from 'node:crypto';
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { createBLAKE3, createXXHash128 } from 'hash-wasm';
 import { RxError, ExitCode } from '../core/errors.js';
 
 export const hashAlgorithms = ['sha256', 'blake3', 'xxh128', 'md5'] as const;
@@ -15,24 +14,28 @@ export interface Hasher {
   digest(): string;
 }
 
-export async function createHasher(algo: HashAlgorithm): Promise<Hasher> {
-  switch (algo) {
-    case 'sha256':
-    case 'md5': {
+/**
+ * Returns a function making fresh hashers of one algorithm. The wasm-backed ones reuse a
+ * single instance (re-initialised per hash), since instantiating wasm costs far more than
+ * hashing a small file; hash-wasm itself is loaded only when a project uses it.
+ */
+export async function hasherFactory(algo: HashAlgorithm): Promise<() => Hasher> {
+  if (algo === 'sha256' || algo === 'md5') {
+    return () => {
       const h = createHash(algo);
       return { update: (d) => void h.update(d), digest: () => h.digest('hex') };
-    }
-    case 'blake3': {
-      const h = await createBLAKE3();
-      h.init();
-      return { update: (d) => void h.update(d), digest: () => h.digest('hex') };
-    }
-    case 'xxh128': {
-      const h = await createXXHash128();
-      h.init();
-      return { update: (d) => void h.update(d), digest: () => h.digest('hex') };
-    }
+    };
   }
+  const wasm = await import('hash-wasm');
+  const instance = algo === 'blake3' ? await wasm.createBLAKE3() : await wasm.createXXHash128();
+  return () => {
+    instance.init();
+    return { update: (d) => void instance.update(d), digest: () => instance.digest('hex') };
+  };
+}
+
+export async function createHasher(algo: HashAlgorithm): Promise<Hasher> {
+  return (await hasherFactory(algo))();
 }
 
 export function formatHash(algo: HashAlgorithm, hex: string): string {

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { tempNameIn, fsyncDir } from '../core/atomic.js';
 import { isErrno, StoreIntegrityError } from '../core/errors.js';
-import { createHasher, formatHash, parseHash, type HashAlgorithm } from './hash.js';
+import { createHasher, formatHash, parseHash, hashFileSync, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
 
 const execFileP = promisify(execFile);
 
@@ -25,6 +25,7 @@ export class ObjectStore {
   private readonly tmpDir: string;
   private readonly unsupported = new Set<LinkType>();
   private pending: string[] = [];
+  private rehashBuffer: Buffer | undefined;
   private tmpReady = false;
 
   constructor(dir: string, algo: HashAlgorithm, linkOrder: LinkType[] = defaultLinkOrder) {
@@ -99,8 +100,7 @@ export class ObjectStore {
       return false;
     }
     const tmp = await this.tempPath('obj');
-    for (const link of this.linkOrder) {
-      if (this.unsupported.has(link) || (link === 'hardlink' && mode === '755')) continue;
+    for (const link of this.candidates(mode)) {
       try {
         if (link === 'reflink') await fsp.copyFile(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
         else if (link === 'hardlink') await fsp.link(src, tmp);
@@ -117,10 +117,13 @@ export class ObjectStore {
         throw err;
       }
     }
-    // Only reached when the link order has no usable entry (e.g. [hardlink] for an executable).
-    await this.copyChecked(src, tmp, hash, size);
-    await this.install(tmp, hash);
-    return true;
+    throw new StoreIntegrityError('RX_NO_LINK_TYPE', `no usable link type among ${this.linkOrder.join(', ')} for ${src}`);
+  }
+
+  /** The link types to try for a file of this mode; copy when none of the configured ones can serve. */
+  private candidates(mode: FileMode): LinkType[] {
+    const usable = this.linkOrder.filter((l) => !this.unsupported.has(l) && !(l === 'hardlink' && mode === '755'));
+    return usable.length > 0 ? usable : ['copy'];
   }
 
   /** With hardlinks preferred, make the workspace file the object itself (deduplicates). */
@@ -166,8 +169,7 @@ export class ObjectStore {
   async materialise(hash: string, dest: string, mode: FileMode): Promise<LinkType> {
     const obj = this.objectPath(hash);
     const tmp = tempNameIn(path.dirname(dest), path.basename(dest));
-    for (const link of this.linkOrder) {
-      if (this.unsupported.has(link) || (link === 'hardlink' && mode === '755')) continue;
+    for (const link of this.candidates(mode)) {
       try {
         if (link === 'reflink') {
           await fsp.copyFile(obj, tmp, fsc.COPYFILE_FICLONE_FORCE);
@@ -214,9 +216,10 @@ export class ObjectStore {
   /** Re-hashes an object's content; returns the hash its bytes actually have. */
   async rehash(hash: string): Promise<string> {
     const { algo } = parseHash(hash);
-    const hasher = await createHasher(algo);
-    for await (const chunk of createReadStream(this.objectPath(hash), { highWaterMark: 4 * 1024 * 1024 })) hasher.update(chunk as Buffer);
-    return formatHash(algo, hasher.digest());
+    // One chunk buffer reused for every object: a stream per object allocated a fresh 4 MiB
+    // buffer each time, which made fsck of many small objects GC-bound.
+    this.rehashBuffer ??= Buffer.allocUnsafe(CHUNK_SIZE);
+    return hashFileSync(this.objectPath(hash), algo, await createHasher(algo), this.rehashBuffer).hash;
   }
 
   /**
