@@ -7,10 +7,9 @@ import type { Context } from '../core/context.js';
 import { UsageError, RxError, ExitCode } from '../core/errors.js';
 import { absPath, projectRelative } from '../core/paths.js';
 import { writeFileIfChanged } from '../core/atomic.js';
-import { mapLimit } from '../core/concurrency.js';
 import { openProject, POINTER_SUFFIX, type Project } from '../store/project.js';
 import { StatCache } from '../store/stat-cache.js';
-import { scanPath, applyStatCache, hashMissing, dirManifestFor, cacheFromScan, type Scan } from '../store/workspace.js';
+import { saveTarget } from '../store/save.js';
 import { pointerPathFor, serialisePointer, findPointers, type Pointer } from '../store/pointer.js';
 import { withProjectLock } from './lock.js';
 import { ignoreTarget } from '../git/ignore.js';
@@ -39,8 +38,6 @@ export interface AddedPath {
 export interface AddResult {
   added: AddedPath[];
 }
-
-const STORE_CONCURRENCY = 32;
 
 function checkTargets(project: Project, rels: string[]): void {
   const pointers = findPointers(project.root);
@@ -81,63 +78,25 @@ async function checkNotInGit(project: Project, rels: string[]): Promise<void> {
 }
 
 async function addOne(ctx: Context, project: Project, statCache: StatCache, rel: string, desc: string | undefined): Promise<AddedPath> {
-  const scan: Scan = scanPath(absPath(project.root, rel), rel);
-  if (scan.kind === 'missing') throw new UsageError(`${rel}: no such file or directory`, { data: { path: rel } });
-  const cache = await statCache.load(rel);
-  const todo = applyStatCache(scan, cache);
-  const todoBytes = todo.reduce((s, f) => s + f.size, 0);
-  const bar = todoBytes > 64 * 1024 * 1024 || todo.length > 2000 ? ctx.reporter.progress(`hashing ${rel}`, todoBytes, 'bytes') : undefined;
-  try {
-    await hashMissing(todo, project.algo, (n) => bar?.tick(n));
-  } finally {
-    bar?.stop();
-  }
-
-  let created = 0;
-  const storeBar = scan.files.length > 2000 ? ctx.reporter.progress(`storing ${rel}`, scan.files.length, 'files') : undefined;
-  try {
-    const flags = await mapLimit(scan.files, STORE_CONCURRENCY, async (f) => {
-      const made = await project.store.putFile(f.abs, f.hash!, f.size, f.mode);
-      storeBar?.tick(1);
-      return made;
-    });
-    created = flags.filter(Boolean).length;
-  } finally {
-    storeBar?.stop();
-  }
-
-  let pointer: Pointer;
-  const size = scan.files.reduce((s, f) => s + f.size, 0);
-  const name = path.posix.basename(rel);
-  if (scan.kind === 'file') {
-    const f = scan.files[0];
-    pointer = { schema: 1, path: name, type: 'file', hash: f.hash!, size, nfiles: 1, mode: f.mode };
-  } else {
-    const dm = await dirManifestFor(scan.files, project.algo);
-    if (await project.store.putBytes(dm.hash, dm.text)) created += 1;
-    pointer = { schema: 1, path: name, type: 'dir', hash: dm.hash, size, nfiles: scan.files.length };
-  }
+  const saved = await saveTarget(project, statCache, ctx.reporter, rel);
+  const pointer: Pointer = { schema: 1, path: path.posix.basename(rel), type: saved.type, hash: saved.hash, size: saved.size, nfiles: saved.nfiles };
+  if (saved.type === 'file') pointer.mode = saved.mode;
   if (desc !== undefined) pointer.desc = desc;
   // Durability barrier: objects on disk before the pointer that names them.
   await project.store.flush();
   const pointerRel = pointerPathFor(rel);
   const changed = await writeFileIfChanged(absPath(project.root, pointerRel), serialisePointer(pointer));
   await ignoreTarget(project.root, rel);
-  // Re-stat: hardlinking into the store changes nothing the key covers, but copies do.
-  const after = scanPath(absPath(project.root, rel), rel);
-  const byRel = new Map(scan.files.map((f) => [f.rel, f.hash]));
-  for (const f of after.files) f.hash = byRel.get(f.rel);
-  await statCache.save(rel, cacheFromScan(after, pointer.hash));
   return {
     path: rel,
     pointer: pointerRel,
     type: pointer.type,
     hash: pointer.hash,
-    size,
+    size: saved.size,
     nfiles: pointer.nfiles,
     changed,
-    hashedFiles: todo.length,
-    newObjects: created,
+    hashedFiles: saved.hashedFiles,
+    newObjects: saved.newObjects,
   };
 }
 

@@ -126,13 +126,23 @@ export class ObjectStore {
     return usable.length > 0 ? usable : ['copy'];
   }
 
-  /** With hardlinks preferred, make the workspace file the object itself (deduplicates). */
+  /**
+   * Keeps the workspace and the store apart where they must be, and together where they
+   * may be: an executable that is the object itself (chmod +x on a hardlink changes the
+   * object too) gets its own copy and the object is made read-only again; with hardlinks
+   * preferred, a separate copy of a non-executable is replaced by the object (dedupe).
+   */
   private async relinkWorkspace(src: string, hash: string, mode: FileMode, objectIno: bigint): Promise<void> {
-    const preferred = this.linkOrder.find((l) => !this.unsupported.has(l));
-    if (preferred !== 'hardlink' || mode === '755') return;
     const st = await fsp.lstat(src, { bigint: true });
-    if (st.ino === objectIno) return;
-    await this.materialise(hash, src, mode);
+    if (st.ino === objectIno) {
+      if (mode === '755') {
+        await fsp.chmod(this.objectPath(hash), 0o444);
+        await this.materialise(hash, src, mode);
+      }
+      return;
+    }
+    const preferred = this.linkOrder.find((l) => !this.unsupported.has(l));
+    if (preferred === 'hardlink' && mode === '644') await this.materialise(hash, src, mode);
   }
 
   /** Copies a file while hashing it; a source that changed since it was hashed is refused. */
