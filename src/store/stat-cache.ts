@@ -1,5 +1,5 @@
 // The stat cache: remembers the hash of each file of a tracked path under the key
-// (device, inode, size, mtime ns), so unchanged files are never re-hashed. One small file
+// (device, inode, size, mtime ns, exec bit), so unchanged files are never re-hashed. One small file
 // per tracked path under .rx/tmp/stat/; it is only a cache: unreadable means empty.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -8,7 +8,9 @@ import type { BigIntStats } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic.js';
 
 export function statKey(st: BigIntStats): string {
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  // The exec bit is part of what rx tracks, and chmod changes ctime but not mtime.
+  const exec = (Number(st.mode) & 0o111) !== 0 ? 'x' : '-';
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${exec}`;
 }
 
 export interface TargetCache {
