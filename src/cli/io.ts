@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { Context } from '../core/context.js';
+import { RX_VERSION } from './version.js';
 import { terminalReporter, colours, colourEnabled, type Colours } from './terminal.js';
 
 export interface GlobalOptions {
@@ -30,6 +31,7 @@ export function createIO(argv: string[], env: Record<string, string | undefined>
       const g = cmd.optsWithGlobals() as GlobalOptions;
       const wait = g.wait === undefined ? 0 : Number(g.wait);
       return {
+        runtime: { rxVersion: RX_VERSION, nodeVersion: process.version, platform: process.platform, arch: process.arch },
         cwd: path.resolve(process.cwd(), g.C ?? '.'),
         env,
         reporter: terminalReporter({ quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), env }),

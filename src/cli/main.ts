@@ -2,7 +2,6 @@
 // it throws to the exit codes of the spec. The only place that prints errors; stack
 // traces appear only with RX_DEBUG=1.
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
 import { RxError, ExitCode } from '../core/errors.js';
 import { runCleanups } from '../core/cleanup.js';
 import { createIO } from './io.js';
@@ -13,9 +12,9 @@ import { registerCheckout } from './commands/checkout.js';
 import { registerStatus } from './commands/status.js';
 import { registerGc } from './commands/gc.js';
 import { registerFsck } from './commands/fsck.js';
+import { registerRepro } from './commands/repro.js';
 
-const require = createRequire(import.meta.url);
-export const RX_VERSION = (require('../../package.json') as { version: string }).version;
+import { RX_VERSION } from './version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -55,6 +54,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   registerStatus(program, io);
   registerGc(program, io);
   registerFsck(program, io);
+  registerRepro(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
 
   const wantsJson = argv.includes('--json');

@@ -53,6 +53,9 @@ export function terminalReporter(opts: TerminalOptions): Reporter {
     debug(message) {
       if (opts.verbose) err.write(`${c.dim(message)}\n`);
     },
+    stageOutput(stage, _stream, line) {
+      err.write(`${c.dim(`[${stage}]`)} ${line}\n`);
+    },
     progress(label, total, unit) {
       if (!showBars) return noBar;
       const fmt = unit === 'bytes' ? (v: number) => formatBytes(v) : (v: number) => String(v);

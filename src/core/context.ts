@@ -19,13 +19,24 @@ export interface Reporter {
   debug(message: string): void;
   /** A progress bar on a terminal, a no-op elsewhere. */
   progress(label: string, total: number, unit: 'bytes' | 'files'): ProgressBar;
+  /** A line a stage command printed, shown with the stage's name. */
+  stageOutput(stage: string, stream: 'stdout' | 'stderr', line: string): void;
 }
 
 export interface Clock {
   now(): Date;
 }
 
+/** Facts about the running rx, recorded in rx.lock's environment fingerprint. */
+export interface RuntimeFacts {
+  rxVersion: string;
+  nodeVersion: string;
+  platform: string;
+  arch: string;
+}
+
 export interface Context {
+  runtime: RuntimeFacts;
   /** Directory the user ran rx from (or -C). */
   cwd: string;
   /** Environment variables visible to rx (for child processes and RX_* settings). */
@@ -47,10 +58,12 @@ export const silentReporter: Reporter = {
   progress() {
     return noBar;
   },
+  stageOutput() {},
 };
 
 export function quietContext(cwd: string, overrides: Partial<Context> = {}): Context {
   return {
+    runtime: { rxVersion: '0.0.0-test', nodeVersion: 'v20', platform: 'linux', arch: 'x64' },
     cwd,
     env: {},
     reporter: silentReporter,

@@ -11,7 +11,7 @@ import { findPointers, readPointer, targetOfPointer, type Pointer, type PointerR
 import { evaluateTarget, readDirManifest } from '../store/tracked.js';
 import { managedIgnores } from '../git/ignore.js';
 import { resolvePointerTargets } from './targets.js';
-import type { WorkspaceFile } from '../store/workspace.js';
+import { cacheFromScan, type WorkspaceFile } from '../store/workspace.js';
 import type { statusStates } from '../schema/outputs.js';
 
 export type TrackedState = (typeof statusStates)[number];
@@ -83,8 +83,11 @@ async function statusOf(project: Project, statCache: StatCache, ref: PointerRef)
     return entry;
   }
   // Unchanged content: every entry object is checked unless the stat cache vouched for it.
-  const missing = await missingObjectCount(project, pointer, state.hashed > 0);
-  return missing > 0 ? { ...base, state: 'missing-store', missingObjects: missing } : { ...base, state: 'unchanged' };
+  const missing = await missingObjectCount(project, pointer, !state.vouched);
+  if (missing === 0) return { ...base, state: 'unchanged' };
+  // Keep the file hashes but withdraw the vouching, so the next status checks the store again.
+  await statCache.save(targetRel, cacheFromScan(state.scan, undefined));
+  return { ...base, state: 'missing-store', missingObjects: missing };
 }
 
 export async function status(ctx: Context, options: StatusOptions): Promise<StatusResult> {

@@ -99,11 +99,15 @@ function keyNodeAt(doc: Document, segments: string[], key: string): Node | undef
   return parent;
 }
 
+/** Where a value sits in its source file. */
+export type Locate = (segments: (string | number)[]) => { line: number; column: number } | undefined;
+
 /**
- * Parses YAML text and validates it against a schema. Throws InvalidFileError (exit 4)
- * listing every problem with its file:line:col and field.
+ * Parses YAML text and validates it against a schema, returning the value and a way to
+ * locate any path in it (for errors found later, such as template or graph errors).
+ * Throws InvalidFileError (exit 4) listing every problem with file:line:col and field.
  */
-export function parseYamlValidated<T>(file: string, text: string, schema: object): T {
+export function parseYamlLocated<T>(file: string, text: string, schema: object): { value: T; locate: Locate } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -114,9 +118,15 @@ export function parseYamlValidated<T>(file: string, text: string, schema: object
       }),
     );
   }
+  const locate: Locate = (segments) => {
+    const offset = nodeAt(doc, segments.map(String))?.range?.[0];
+    if (offset === undefined) return undefined;
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
   const value: unknown = doc.toJS();
   const validate = validatorFor(schema);
-  if (validate(value)) return value as T;
+  if (validate(value)) return { value: value as T, locate };
   const problems: FileProblem[] = (validate.errors ?? []).map((e) => {
     const d = describe(e);
     const base = pointerToPath(e.instancePath);
@@ -126,7 +136,26 @@ export function parseYamlValidated<T>(file: string, text: string, schema: object
     const pos = lineCounter.linePos(offset);
     return { file, line: pos.line, column: pos.col, field: fieldName(d.segments), message: d.message };
   });
-  throw new InvalidFileError(problems);
+  throw new InvalidFileError(dedupeProblems(problems));
+}
+
+/** oneOf/anyOf failures repeat themselves per branch; keep each located message once. */
+function dedupeProblems(problems: FileProblem[]): FileProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.column}:${p.field}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function parseYamlValidated<T>(file: string, text: string, schema: object): T {
+  return parseYamlLocated<T>(file, text, schema).value;
+}
+
+export function fieldPath(segments: (string | number)[]): string {
+  return fieldName(segments.map(String));
 }
 
 /** Parses JSON text and validates it; syntax errors carry the line of the failure. */

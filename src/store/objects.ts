@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { tempNameIn, fsyncDir } from '../core/atomic.js';
 import { isErrno, StoreIntegrityError } from '../core/errors.js';
-import { createHasher, formatHash, parseHash, hashFileSync, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
+import { createHasher, formatHash, parseHash, hashFileSync, CHUNK_SIZE, hashAlgorithms, type HashAlgorithm } from './hash.js';
 
 const execFileP = promisify(execFile);
 
@@ -27,6 +27,11 @@ export class ObjectStore {
   private pending: string[] = [];
   private rehashBuffer: Buffer | undefined;
   private tmpReady = false;
+
+  /** The same store, placing files with another link order (e.g. copies for outputs kept in git). */
+  withLinkOrder(linkOrder: LinkType[]): ObjectStore {
+    return new ObjectStore(this.dir, this.algo, linkOrder);
+  }
 
   constructor(dir: string, algo: HashAlgorithm, linkOrder: LinkType[] = defaultLinkOrder) {
     this.dir = dir;
@@ -270,7 +275,8 @@ export class ObjectStore {
       throw err;
     }
     for (const algo of algos.sort()) {
-      if (algo === 'tmp') continue;
+      // Only algorithm directories hold objects (tmp/ and runs/ live beside them).
+      if (!(hashAlgorithms as readonly string[]).includes(algo)) continue;
       const algoDir = path.join(this.dir, algo);
       for (const prefix of (await fsp.readdir(algoDir)).sort()) {
         if (!/^[0-9a-f]{2}$/.test(prefix)) continue;

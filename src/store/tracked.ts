@@ -15,6 +15,8 @@ export interface TargetState {
   currentHash: string | undefined;
   /** Files whose content had to be read. */
   hashed: number;
+  /** The stat cache vouched for the whole target: nothing changed since its last save. */
+  vouched: boolean;
 }
 
 export async function evaluateTarget(
@@ -24,17 +26,17 @@ export async function evaluateTarget(
   onBytes?: (n: number) => void,
 ): Promise<TargetState> {
   const scan = scanPath(absPath(project.root, targetRel), targetRel);
-  if (scan.kind === 'missing') return { scan, currentHash: undefined, hashed: 0 };
+  if (scan.kind === 'missing') return { scan, currentHash: undefined, hashed: 0, vouched: false };
   const cache = await statCache.load(targetRel);
   if (scanMatchesCache(scan, cache)) {
     applyStatCache(scan, cache);
-    return { scan, currentHash: cache.targetHash, hashed: 0 };
+    return { scan, currentHash: cache.targetHash, hashed: 0, vouched: true };
   }
   const todo = applyStatCache(scan, cache);
   await hashMissing(todo, project.algo, onBytes);
   const currentHash = await targetHashOf(scan, project.algo);
   await statCache.save(targetRel, cacheFromScan(scan, currentHash));
-  return { scan, currentHash, hashed: todo.length };
+  return { scan, currentHash, hashed: todo.length, vouched: false };
 }
 
 export async function readDirManifest(store: ObjectStore, hash: string): Promise<DirManifest> {

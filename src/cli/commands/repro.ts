@@ -1,0 +1,66 @@
+// rx repro [STAGE...]
+import type { Command } from 'commander';
+import { repro, type ReproResult } from '../../ops/repro.js';
+import { UsageError } from '../../core/errors.js';
+import { examples, type CliIO } from '../io.js';
+import type { Colours } from '../terminal.js';
+
+export function renderRepro(result: ReproResult, c: Colours): string {
+  const lines: string[] = [];
+  const label: Record<string, string> = {
+    'up-to-date': c.dim('up to date'),
+    ran: c.green('ran'),
+    restored: c.green('restored from store'),
+    'run-cache': c.green('restored from run cache'),
+    failed: c.red('FAILED'),
+    'would-run': c.yellow('would run'),
+    frozen: c.dim('frozen'),
+    'not-run': c.yellow('not run'),
+  };
+  const width = Math.max(...result.stages.map((s) => s.name.length), 5);
+  for (const s of result.stages) {
+    const why = s.reasons.length > 0 ? `  (${s.reasons.join('; ')})` : '';
+    lines.push(`  ${s.name.padEnd(width)}  ${label[s.action]}${why}`);
+    if (s.message) lines.push(`  ${' '.repeat(width)}  ${s.message}`);
+  }
+  if (result.stages.length === 0) lines.push('no stages');
+  return lines.join('\n');
+}
+
+export function registerRepro(program: Command, io: CliIO): void {
+  program
+    .command('repro')
+    .summary('run the stages whose inputs changed')
+    .description(
+      'Bring the pipeline in rx.yaml up to date: run each stage whose command, dependencies, parameters or\noutputs changed since rx.lock recorded it, restore outputs from the store or the run cache where\npossible, and skip the rest, saying why for each stage. Outputs of a failing stage are kept as they were.',
+    )
+    .argument('[stages...]', 'stages (or foreach/matrix groups) to bring up to date, with their upstream')
+    .option('-f, --force', 'run the selected stages even if they are up to date')
+    .option('--dry', 'print the plan and the reasons, run nothing')
+    .option('--exit-code', 'with --dry: exit 1 if anything would run')
+    .option('--downstream', 'the named stages and everything downstream of them (instead of upstream)')
+    .option('-j, --jobs <n>', 'run up to n independent stages at once', '1')
+    .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it')
+    .option('--no-run-cache', 'run stages even when the run cache has their outputs')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      examples(
+        ['rx repro', 'run whatever changed'],
+        ['rx repro --dry', 'show what would run and why'],
+        ['rx repro train --force', 'rerun train (and bring its upstream up to date)'],
+        ['rx repro -j 2 --keep-going', 'two stages at a time, not stopping at the first failure'],
+      ),
+    )
+    .action(async (stages: string[], opts: { force?: boolean; dry?: boolean; exitCode?: boolean; downstream?: boolean; jobs: string; keepGoing?: boolean; runCache: boolean; json?: boolean }, cmd: Command) => {
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive whole number, not ${opts.jobs}`);
+      const result = await repro(io.context(cmd), { targets: stages, force: opts.force, dry: opts.dry, downstream: opts.downstream, jobs, keepGoing: opts.keepGoing, runCache: opts.runCache });
+      if (opts.json) io.json(result);
+      else io.print(renderRepro(result, io.colours));
+      if (result.failed.length > 0) {
+        process.stderr.write(`${io.colours.red('error:')} ${result.failed.length} stage(s) failed: ${result.failed.join(', ')}\n`);
+        io.exitCode = 5;
+      } else if (opts.dry && opts.exitCode && result.stages.some((s) => s.action === 'would-run')) io.exitCode = 1;
+    });
+}

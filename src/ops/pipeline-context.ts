@@ -1,0 +1,22 @@
+// What the pipeline operations share: the project with its rx.yaml expanded and its graph
+// built, or a clear error when there is no rx.yaml.
+import type { Context } from '../core/context.js';
+import { UsageError } from '../core/errors.js';
+import { openProject, type Project } from '../store/project.js';
+import { loadPipeline, PIPELINE_FILE, type Pipeline } from '../pipeline/definition.js';
+import { buildGraph, type Graph } from '../pipeline/graph.js';
+
+export interface PipelineProject {
+  project: Project;
+  pipeline: Pipeline;
+  graph: Graph;
+}
+
+export async function openPipeline(ctx: Context): Promise<PipelineProject> {
+  const project = await openProject(ctx.cwd);
+  const pipeline = await loadPipeline(project.root);
+  if (!pipeline) {
+    throw new UsageError(`no ${PIPELINE_FILE} in ${project.root}`, { hint: `write the stages in ${PIPELINE_FILE} (see rx repro --help)` });
+  }
+  return { project, pipeline, graph: buildGraph(pipeline.stages, pipeline.locate) };
+}

@@ -1,0 +1,281 @@
+// rx repro: brings stages up to date. Plans with a pure function over the graph, decides
+// per stage with pure change detection, and for each stage that must change either
+// restores outputs from the store (only outputs missing), restores from the run cache
+// (inputs seen before), or runs it with outputs moved aside until it succeeds. The lock
+// entry is written atomically after each stage succeeds; a failed stage keeps its previous
+// outputs and lock entry.
+import { existsSync } from 'node:fs';
+import type { Context } from '../core/context.js';
+import { InvalidFileError, type FileProblem } from '../core/errors.js';
+import { absPath } from '../core/paths.js';
+import { fieldPath } from '../schema/validate.js';
+import { StatCache } from '../store/stat-cache.js';
+import { saveTarget } from '../store/save.js';
+import { planRestore, applyRestore } from '../store/restore.js';
+import type { Project } from '../store/project.js';
+import { ignoreTarget } from '../git/ignore.js';
+import { PIPELINE_FILE, type Stage } from '../pipeline/definition.js';
+import { producerOf, type Graph } from '../pipeline/graph.js';
+import { planRepro, resolveTargets } from '../pipeline/plan.js';
+import { stageChanges, describeReason, type Reason } from '../pipeline/changes.js';
+import { lockEntryFor, readLock, writeLock, emptyLock, runCacheKey, type Lock, type LockFileEntry, type LockStage } from '../pipeline/lock.js';
+import { environmentFingerprint } from '../pipeline/env.js';
+import { paramValues, workspaceParamsReader, type ParamsReader } from '../pipeline/params.js';
+import { observePaths } from '../pipeline/observe.js';
+import { moveOutputsAside, restoreOutputs, dropStaging, recoverStaging } from '../pipeline/staging.js';
+import { executeStage } from '../pipeline/execute.js';
+import { readRunCache, writeRunCache } from '../pipeline/run-cache.js';
+import { withProjectLock } from './lock.js';
+import { openPipeline } from './pipeline-context.js';
+
+export interface ReproOptions {
+  targets: string[];
+  force?: boolean;
+  dry?: boolean;
+  downstream?: boolean;
+  jobs?: number;
+  keepGoing?: boolean;
+  /** Use the run cache (default true). */
+  runCache?: boolean;
+}
+
+export type StageAction = 'up-to-date' | 'ran' | 'restored' | 'run-cache' | 'failed' | 'would-run' | 'frozen' | 'not-run';
+
+export interface StageOutcome {
+  name: string;
+  action: StageAction;
+  reasons: string[];
+  exitCode?: number;
+  failedCommand?: string;
+  message?: string;
+}
+
+export interface ReproResult {
+  stages: StageOutcome[];
+  failed: string[];
+  /** Stages whose interrupted runs (a killed rx) were undone before starting. */
+  recovered: string[];
+}
+
+/** Deps that no stage produces must exist before anything runs. */
+function checkSourceDeps(project: Project, pipeline: { locate: (p: (string | number)[]) => { line: number; column: number } | undefined }, graph: Graph, order: string[]): void {
+  const problems: FileProblem[] = [];
+  for (const name of order) {
+    const stage = graph.stages.get(name)!;
+    for (const dep of stage.deps) {
+      if (producerOf(graph, dep) === undefined && !existsSync(absPath(project.root, dep))) {
+        const at = [...stage.defPath, 'deps'];
+        problems.push({ file: PIPELINE_FILE, ...pipeline.locate(at), field: fieldPath(at), message: `dependency ${dep} of stage ${name} does not exist and no stage produces it` });
+      }
+    }
+  }
+  if (problems.length > 0) throw new InvalidFileError(problems);
+}
+
+interface Runner {
+  ctx: Context;
+  project: Project;
+  graph: Graph;
+  options: ReproOptions;
+  lock: Lock;
+  statCache: StatCache;
+  readParams: ParamsReader;
+  env: Awaited<ReturnType<typeof environmentFingerprint>>;
+  willRun: Set<string>;
+  writeQueue: Promise<void>;
+}
+
+function storeFor(project: Project, cached: boolean): Project {
+  // Outputs kept in git (metrics, plots, cache: false) are stored too, for the run cache,
+  // but the workspace keeps ordinary writable copies of them.
+  return cached ? project : { ...project, store: project.store.withLinkOrder(['reflink', 'copy']) };
+}
+
+async function allInStore(project: Project, outs: LockFileEntry[]): Promise<boolean> {
+  for (const o of outs) if (!(await project.store.has(o.hash))) return false;
+  return true;
+}
+
+async function restoreFromStore(r: Runner, stage: Stage, outs: LockFileEntry[]): Promise<void> {
+  for (const out of outs) {
+    const spec = stage.outs.find((o) => o.path === out.path);
+    const target = storeFor(r.project, spec?.cache ?? true);
+    const missing = new Set<string>();
+    const { plan } = await planRestore(target, r.statCache, { rel: out.path, type: out.type ?? 'file', hash: out.hash, size: out.size }, true, missing);
+    if (plan) await applyRestore(r.ctx.reporter, target, r.statCache, plan);
+    if (spec?.cache ?? true) await ignoreTarget(r.project.root, out.path);
+  }
+}
+
+function commitEntry(r: Runner, name: string, entry: LockStage): Promise<void> {
+  r.lock.stages[name] = entry;
+  const known = new Set(r.graph.stages.keys());
+  const next = r.writeQueue.then(async () => {
+    const stages: Lock['stages'] = {};
+    for (const [n, e] of Object.entries(r.lock.stages)) if (known.has(n)) stages[n] = e;
+    await writeLock(r.project.root, { schema: 1, env: r.env, stages });
+  });
+  r.writeQueue = next.catch(() => {});
+  return next;
+}
+
+async function saveOutputs(r: Runner, stage: Stage): Promise<LockFileEntry[]> {
+  const outs: LockFileEntry[] = [];
+  for (const o of stage.outs) {
+    const saved = await saveTarget(storeFor(r.project, o.cache), r.statCache, r.ctx.reporter, o.path);
+    const entry: LockFileEntry = { path: o.path, hash: saved.hash, size: saved.size, nfiles: saved.nfiles };
+    if (saved.type === 'dir') entry.type = 'dir';
+    outs.push(entry);
+    if (o.cache) await ignoreTarget(r.project.root, o.path);
+  }
+  // Durability barrier: objects on disk before the lock entry naming them.
+  await r.project.store.flush();
+  return outs;
+}
+
+async function processStage(r: Runner, name: string): Promise<StageOutcome> {
+  const stage = r.graph.stages.get(name)!;
+  const { reporter } = r.ctx;
+  if (stage.frozen) return { name, action: 'frozen', reasons: [] };
+  const previous = r.lock.stages[name];
+  const deps = await observePaths(r.project, r.statCache, stage.deps);
+  const { values: params, problems } = await paramValues(stage.params, r.readParams, name);
+  if (problems.length > 0) throw new InvalidFileError(problems);
+  const outsNow = await observePaths(r.project, r.statCache, stage.outs.map((o) => o.path));
+  const reasons: Reason[] = stageChanges(stage, previous, { deps, params, outs: outsNow }, { force: r.options.force });
+  if (r.options.dry) {
+    for (const u of r.graph.upstream.get(name) ?? []) if (r.willRun.has(u)) reasons.push({ kind: 'upstream', stage: u });
+    if (reasons.length === 0) return { name, action: 'up-to-date', reasons: [] };
+    r.willRun.add(name);
+    return { name, action: 'would-run', reasons: reasons.map(describeReason) };
+  }
+  const described = reasons.map(describeReason);
+  if (reasons.length === 0) {
+    reporter.debug(`stage ${name}: up to date`);
+    return { name, action: 'up-to-date', reasons: [] };
+  }
+
+  // Only outputs are gone: put back what the lock names.
+  if (previous && reasons.every((x) => x.kind === 'out' && x.change === 'missing') && (await allInStore(r.project, previous.outs ?? []))) {
+    reporter.info(`stage ${name}: restoring outputs from the store (${described.join('; ')})`);
+    await restoreFromStore(r, stage, (previous.outs ?? []).filter((o) => !outsNow.get(o.path)));
+    return { name, action: 'restored', reasons: described };
+  }
+
+  const inputs = lockEntryFor(stage, { deps: [...deps.values()].filter((d): d is LockFileEntry => d !== undefined), params, outs: [] });
+  const key = runCacheKey(inputs);
+  if (r.options.runCache !== false && !r.options.force && !stage.alwaysChanged) {
+    const cached = await readRunCache(r.project.store.dir, key);
+    if (cached && cached.length === stage.outs.length && (await allInStore(r.project, cached))) {
+      reporter.info(`stage ${name}: restored from the run cache (${described.join('; ')})`);
+      await restoreFromStore(r, stage, cached);
+      await commitEntry(r, name, lockEntryFor(stage, { deps: inputs.deps ?? [], params, outs: cached }));
+      return { name, action: 'run-cache', reasons: described };
+    }
+  }
+
+  reporter.info(`running stage ${name}: ${described.join('; ')}`);
+  const staging = await moveOutputsAside(r.project.root, r.project.tmpDir, stage);
+  let outcome: StageOutcome;
+  try {
+    const run = await executeStage(stage, { root: r.project.root, tmpDir: r.project.tmpDir, env: r.ctx.env, reporter, clock: r.ctx.clock });
+    if (!run.ok) {
+      await restoreOutputs(r.project.root, staging);
+      const how = run.signal ? `was killed by ${run.signal}` : run.error ? `could not start: ${run.error}` : `exited with code ${run.exitCode}`;
+      outcome = { name, action: 'failed', reasons: described, failedCommand: run.failedCommand, message: `stage ${name}: command ${JSON.stringify(run.failedCommand)} ${how}` };
+      if (run.exitCode !== undefined) outcome.exitCode = run.exitCode;
+      return outcome;
+    }
+    const absent = stage.outs.filter((o) => !existsSync(absPath(r.project.root, o.path))).map((o) => o.path);
+    if (absent.length > 0) {
+      await restoreOutputs(r.project.root, staging);
+      return { name, action: 'failed', reasons: described, message: `stage ${name}: the command succeeded but did not produce ${absent.join(', ')}` };
+    }
+    const outs = await saveOutputs(r, stage);
+    await dropStaging(staging);
+    await writeRunCache(r.project.store.dir, key, outs);
+    await commitEntry(r, name, lockEntryFor(stage, { deps: inputs.deps ?? [], params, outs }));
+    return { name, action: 'ran', reasons: described };
+  } catch (err) {
+    await restoreOutputs(r.project.root, staging).catch(() => {});
+    throw err;
+  }
+}
+
+/** Runs the plan with up to `jobs` independent stages at once; upstream failures block. */
+async function schedule(r: Runner, order: string[]): Promise<StageOutcome[]> {
+  // A dry run decides "would run" from upstream answers, so it goes one stage at a time.
+  const jobs = r.options.dry ? 1 : Math.max(1, r.options.jobs ?? 1);
+  const inPlan = new Set(order);
+  const outcomes = new Map<string, StageOutcome>();
+  const running = new Map<string, Promise<void>>();
+  let fatal: unknown;
+  let stopping = false;
+  const pending = [...order];
+  const blockedBy = (name: string) => [...(r.graph.upstream.get(name) ?? [])].find((u) => inPlan.has(u) && ['failed', 'not-run'].includes(outcomes.get(u)?.action ?? ''));
+  const isReady = (name: string) => [...(r.graph.upstream.get(name) ?? [])].every((u) => !inPlan.has(u) || outcomes.has(u));
+  while (pending.length > 0 || running.size > 0) {
+    for (let i = 0; i < pending.length && running.size < jobs && !stopping; ) {
+      const name = pending[i]!;
+      if (!isReady(name)) {
+        i++;
+        continue;
+      }
+      pending.splice(i, 1);
+      const blocker = blockedBy(name);
+      if (blocker) {
+        outcomes.set(name, { name, action: 'not-run', reasons: [`upstream stage ${blocker} failed`] });
+        continue;
+      }
+      running.set(
+        name,
+        processStage(r, name).then(
+          (o) => {
+            outcomes.set(name, o);
+            if (o.action === 'failed' && !r.options.keepGoing) stopping = true;
+          },
+          (err) => {
+            fatal ??= err;
+            stopping = true;
+            outcomes.set(name, { name, action: 'failed', reasons: [], message: (err as Error).message });
+          },
+        ).finally(() => running.delete(name)),
+      );
+    }
+    if (running.size === 0) {
+      // Nothing can start: the rest are blocked or we are stopping.
+      for (const name of pending.splice(0)) outcomes.set(name, { name, action: 'not-run', reasons: [stopping ? 'stopped after a failure' : 'upstream did not run'] });
+      break;
+    }
+    await Promise.race(running.values());
+  }
+  await r.writeQueue;
+  if (fatal !== undefined) throw fatal;
+  return order.map((n) => outcomes.get(n)!);
+}
+
+export async function repro(ctx: Context, options: ReproOptions): Promise<ReproResult> {
+  const { project, pipeline, graph } = await openPipeline(ctx);
+  const targets = resolveTargets(graph.stages.keys(), options.targets);
+  const order = planRepro(graph, targets, { downstream: options.downstream });
+  const run = async (): Promise<ReproResult> => {
+    const recovered = options.dry ? [] : await recoverStaging(project.root, project.tmpDir);
+    for (const s of recovered) ctx.reporter.warn(`stage ${s} was interrupted by a killed rx; its previous outputs were put back`);
+    checkSourceDeps(project, pipeline, graph, order);
+    const r: Runner = {
+      ctx,
+      project,
+      graph,
+      options,
+      lock: (await readLock(project.root)) ?? emptyLock(),
+      statCache: new StatCache(project.tmpDir, project.algo),
+      readParams: workspaceParamsReader(project.root),
+      env: await environmentFingerprint(project.root, ctx.runtime),
+      willRun: new Set(),
+      writeQueue: Promise.resolve(),
+    };
+    const stages = await schedule(r, order);
+    return { stages, failed: stages.filter((s) => s.action === 'failed').map((s) => s.name), recovered };
+  };
+  return options.dry ? run() : withProjectLock(ctx, project, run);
+}

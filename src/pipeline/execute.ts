@@ -1,0 +1,89 @@
+// Running a stage's commands: each through the shell (execa) in the stage's working
+// directory, with RX_STAGE, RX_ROOT, seeds and the stage's env set, output streamed line by
+// line with the stage's name, and a run log (times, exit code, output tails) written to
+// .rx/tmp/runs/ rather than the lock.
+import { createInterface } from 'node:readline';
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { execa } from 'execa';
+import type { Reporter, Clock } from '../core/context.js';
+import { absPath } from '../core/paths.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import type { Stage } from './definition.js';
+
+export interface CommandRun {
+  ok: boolean;
+  exitCode: number | undefined;
+  signal?: string;
+  failedCommand?: string;
+  /** Set when the command could not be started at all (e.g. no such program). */
+  error?: string;
+}
+
+export interface ExecuteOptions {
+  root: string;
+  tmpDir: string;
+  env: Record<string, string | undefined>;
+  reporter: Reporter;
+  clock: Clock;
+}
+
+const TAIL_LINES = 40;
+
+export function stageEnvironment(stage: Stage, root: string, base: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
+  env.RX_STAGE = stage.name;
+  env.RX_ROOT = root;
+  for (const [name, value] of Object.entries(stage.seeds)) env[`RX_SEED_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(value);
+  Object.assign(env, stage.env);
+  return env;
+}
+
+export async function executeStage(stage: Stage, options: ExecuteOptions): Promise<CommandRun> {
+  const commands = Array.isArray(stage.cmd) ? stage.cmd : [stage.cmd];
+  const cwd = stage.wdir === '' ? options.root : absPath(options.root, stage.wdir);
+  const env = stageEnvironment(stage, options.root, options.env);
+  const started = options.clock.now();
+  const tails = { stdout: [] as string[], stderr: [] as string[] };
+  let result: CommandRun = { ok: true, exitCode: 0 };
+  for (const command of commands) {
+    const child = execa(command, { shell: true, cwd, env, extendEnv: false, stdin: 'ignore', buffer: false, reject: false, cleanup: true });
+    const pump = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') =>
+      stream
+        ? new Promise<void>((resolve) => {
+            const rl = createInterface({ input: stream, crlfDelay: Infinity });
+            rl.on('line', (line) => {
+              options.reporter.stageOutput(stage.name, name, line);
+              const t = tails[name];
+              t.push(line);
+              if (t.length > TAIL_LINES) t.shift();
+            });
+            rl.on('close', resolve);
+          })
+        : Promise.resolve();
+    const [done] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+    if (done.failed) {
+      result = { ok: false, exitCode: done.exitCode, failedCommand: command };
+      if (done.signal) result.signal = done.signal;
+      if (done.exitCode === undefined && !done.signal) result.error = done.shortMessage;
+      break;
+    }
+  }
+  const finished = options.clock.now();
+  const log = {
+    stage: stage.name,
+    started: started.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    ok: result.ok,
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    failedCommand: result.failedCommand ?? null,
+    stdoutTail: tails.stdout,
+    stderrTail: tails.stderr,
+  };
+  const logDir = path.join(options.tmpDir, 'runs');
+  await fsp.mkdir(logDir, { recursive: true });
+  await writeFileAtomic(path.join(logDir, `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.json`), JSON.stringify(log, null, 2) + '\n', { durable: false });
+  return result;
+}

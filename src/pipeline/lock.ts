@@ -1,0 +1,139 @@
+// rx.lock: its types, the pure construction of a stage's entry, canonical serialisation
+// (sorted, no timestamps, durations or absolute paths, so an identical run rewrites it
+// byte for byte) and parsing with located errors. The run-cache key is the hash of the
+// canonical entry without its outputs.
+import { promises as fsp } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import { canonicalJson, compareStrings, sortedKeys } from '../core/canonical.js';
+import { absPath } from '../core/paths.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { RxError, ExitCode } from '../core/errors.js';
+import { parseYamlLocated } from '../schema/validate.js';
+import { lockSchema } from '../schema/pipeline.js';
+import type { Stage } from './definition.js';
+
+export const LOCK_FILE = 'rx.lock';
+export const LOCK_SCHEMA_VERSION = 1;
+
+export interface LockFileEntry {
+  path: string;
+  /** Present for directories (the hash names a directory manifest). */
+  type?: 'dir';
+  hash: string;
+  size: number;
+  nfiles: number;
+}
+
+export type LockParams = Record<string, Record<string, unknown>>;
+
+export interface LockStage {
+  cmd: string | string[];
+  wdir?: string;
+  deps?: LockFileEntry[];
+  params?: LockParams;
+  outs?: LockFileEntry[];
+  seeds?: Record<string, number | string>;
+  env?: Record<string, string>;
+}
+
+export interface LockEnv {
+  rx: string;
+  node: string;
+  platform: string;
+  arch: string;
+  npm_lock?: string;
+  tfjs_backend?: string;
+  tfjs_simd?: boolean;
+}
+
+export interface Lock {
+  schema: 1;
+  env?: LockEnv;
+  stages: Record<string, LockStage>;
+}
+
+export function emptyLock(): Lock {
+  return { schema: 1, stages: {} };
+}
+
+function sortFiles(list: LockFileEntry[]): LockFileEntry[] {
+  return [...list]
+    .sort((a, b) => compareStrings(a.path, b.path))
+    .map((f) => (f.type === 'dir' ? { path: f.path, type: f.type, hash: f.hash, size: f.size, nfiles: f.nfiles } : { path: f.path, hash: f.hash, size: f.size, nfiles: f.nfiles }));
+}
+
+/** The lock entry of a stage from what was observed of its inputs and outputs. Pure. */
+export function lockEntryFor(stage: Stage, observed: { deps: LockFileEntry[]; params: LockParams; outs: LockFileEntry[] }): LockStage {
+  const entry: LockStage = { cmd: stage.cmd };
+  if (stage.wdir !== '') entry.wdir = stage.wdir;
+  if (observed.deps.length > 0) entry.deps = sortFiles(observed.deps);
+  if (Object.keys(observed.params).length > 0) entry.params = sortedKeys(observed.params);
+  if (observed.outs.length > 0) entry.outs = sortFiles(observed.outs);
+  if (Object.keys(stage.seeds).length > 0) entry.seeds = sortedKeys(stage.seeds);
+  if (Object.keys(stage.env).length > 0) entry.env = sortedKeys(stage.env);
+  return entry;
+}
+
+/** Canonical text of one entry, field order fixed; used for comparisons and the run cache. */
+export function canonicalEntry(entry: LockStage): string {
+  return canonicalJson(entry);
+}
+
+/** The run-cache key: everything that determines a stage's result, not the result. */
+export function runCacheKey(entry: LockStage): string {
+  const { outs: _outs, ...inputs } = entry;
+  return createHash('sha256').update(canonicalJson(inputs)).digest('hex');
+}
+
+function orderedStage(s: LockStage): Record<string, unknown> {
+  const out: Record<string, unknown> = { cmd: s.cmd };
+  if (s.wdir) out.wdir = s.wdir;
+  if (s.deps?.length) out.deps = sortFiles(s.deps);
+  if (s.params && Object.keys(s.params).length > 0) out.params = sortedKeys(s.params);
+  if (s.outs?.length) out.outs = sortFiles(s.outs);
+  if (s.seeds && Object.keys(s.seeds).length > 0) out.seeds = sortedKeys(s.seeds);
+  if (s.env && Object.keys(s.env).length > 0) out.env = sortedKeys(s.env);
+  return out;
+}
+
+/** Canonical YAML of the whole lock: stages sorted by name, keys in a fixed order. */
+export function serialiseLock(lock: Lock): string {
+  const stages: Record<string, unknown> = {};
+  for (const name of Object.keys(lock.stages).sort(compareStrings)) stages[name] = orderedStage(lock.stages[name]!);
+  const doc: Record<string, unknown> = { schema: 1 };
+  if (lock.env) {
+    const e = lock.env;
+    const env: Record<string, unknown> = { rx: e.rx, node: e.node, platform: e.platform, arch: e.arch };
+    if (e.npm_lock) env.npm_lock = e.npm_lock;
+    if (e.tfjs_backend) env.tfjs_backend = e.tfjs_backend;
+    if (e.tfjs_simd !== undefined) env.tfjs_simd = e.tfjs_simd;
+    doc.env = env;
+  }
+  doc.stages = stages;
+  return stringify(doc, { lineWidth: 0, indentSeq: true });
+}
+
+export function parseLock(text: string, file = LOCK_FILE): Lock {
+  const head = /^schema:\s*(\d+)/m.exec(text);
+  if (head && Number(head[1]) > LOCK_SCHEMA_VERSION) {
+    throw new RxError('RX_LOCK_NEWER', ExitCode.invalidFile, `${file}: written by a newer rx (lock schema ${head[1]}; this rx reads ${LOCK_SCHEMA_VERSION})`, {
+      hint: 'upgrade rx to read this lock',
+    });
+  }
+  return parseYamlLocated<Lock>(file, text, lockSchema).value;
+}
+
+export async function readLock(root: string): Promise<Lock | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(absPath(root, LOCK_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseLock(text);
+}
+
+export async function writeLock(root: string, lock: Lock): Promise<void> {
+  await writeFileAtomic(absPath(root, LOCK_FILE), serialiseLock(lock));
+}

@@ -1,0 +1,21 @@
+// Observing a stage's files now: the hash, size and file count of each dependency and
+// output, from the stat cache when nothing changed (no content read), else by hashing.
+import type { Project } from '../store/project.js';
+import type { StatCache } from '../store/stat-cache.js';
+import { evaluateTarget } from '../store/tracked.js';
+import type { LockFileEntry } from './lock.js';
+
+export async function observePath(project: Project, statCache: StatCache, rel: string): Promise<LockFileEntry | undefined> {
+  const state = await evaluateTarget(project, statCache, rel);
+  if (state.currentHash === undefined) return undefined;
+  const size = state.scan.files.reduce((s, f) => s + f.size, 0);
+  const entry: LockFileEntry = { path: rel, hash: state.currentHash, size, nfiles: state.scan.files.length };
+  if (state.scan.kind === 'dir') entry.type = 'dir';
+  return entry;
+}
+
+export async function observePaths(project: Project, statCache: StatCache, rels: string[]): Promise<Map<string, LockFileEntry | undefined>> {
+  const out = new Map<string, LockFileEntry | undefined>();
+  for (const rel of rels) out.set(rel, await observePath(project, statCache, rel));
+  return out;
+}

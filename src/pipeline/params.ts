@@ -1,0 +1,51 @@
+// Parameter values a stage depends on, read from params files (YAML or JSON) by dotted key.
+import { promises as fsp } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { absPath } from '../core/paths.js';
+import type { FileProblem } from '../core/errors.js';
+import { getPath } from './template.js';
+import type { ParamSpec } from './definition.js';
+import type { LockParams } from './lock.js';
+
+export type ParamsReader = (file: string) => Promise<unknown>;
+
+/** A reader over the workspace that parses each params file once. */
+export function workspaceParamsReader(root: string): ParamsReader {
+  const cache = new Map<string, Promise<unknown>>();
+  return (file) => {
+    let p = cache.get(file);
+    if (!p) {
+      p = fsp.readFile(absPath(root, file), 'utf8').then((text) => parseYaml(text) as unknown);
+      cache.set(file, p);
+    }
+    return p;
+  };
+}
+
+/** Values of the params a stage uses; missing files and keys become problems. */
+export async function paramValues(specs: ParamSpec[], read: ParamsReader, usedBy: string): Promise<{ values: LockParams; problems: FileProblem[] }> {
+  const values: LockParams = {};
+  const problems: FileProblem[] = [];
+  for (const spec of specs) {
+    let doc: unknown;
+    try {
+      doc = await read(spec.file);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      problems.push({ file: spec.file, message: e.code === 'ENOENT' ? `params file not found (used by stage ${usedBy})` : (e.message ?? String(err)).split('\n')[0]! });
+      continue;
+    }
+    if (spec.keys === null) {
+      values[spec.file] = (doc ?? {}) as Record<string, unknown>;
+      continue;
+    }
+    const got: Record<string, unknown> = {};
+    for (const key of spec.keys) {
+      const r = getPath(doc, key);
+      if (r.found) got[key] = r.value;
+      else problems.push({ file: spec.file, field: key, message: `not found (used by stage ${usedBy})` });
+    }
+    values[spec.file] = got;
+  }
+  return { values, problems };
+}

@@ -1,0 +1,173 @@
+// JSON Schemas of rx.yaml (the pipeline a person writes) and rx.lock (what rx records).
+import { hashSchema } from './files.js';
+
+const stageName = '^[A-Za-z0-9_][A-Za-z0-9_.-]*$';
+const nonEmpty = { type: 'string', minLength: 1 } as const;
+
+const outEntry = {
+  anyOf: [
+    nonEmpty,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: { path: nonEmpty, cache: { type: 'boolean' }, persist: { type: 'boolean' }, desc: { type: 'string' } },
+    },
+  ],
+} as const;
+
+const metricEntry = {
+  anyOf: [
+    nonEmpty,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: {
+        path: nonEmpty,
+        cache: { type: 'boolean' },
+        tolerance: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
+      },
+    },
+  ],
+} as const;
+
+const plotEntry = {
+  anyOf: [
+    nonEmpty,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: { path: nonEmpty, x: nonEmpty, y: { anyOf: [nonEmpty, { type: 'array', items: nonEmpty }] }, title: { type: 'string' }, cache: { type: 'boolean' } },
+    },
+  ],
+} as const;
+
+const paramEntry = {
+  anyOf: [
+    nonEmpty,
+    {
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: { anyOf: [{ type: 'null' }, { type: 'array', items: nonEmpty }] },
+    },
+  ],
+} as const;
+
+const stageBody = {
+  cmd: { anyOf: [nonEmpty, { type: 'array', minItems: 1, items: nonEmpty }] },
+  wdir: nonEmpty,
+  deps: { type: 'array', items: nonEmpty },
+  params: { type: 'array', items: paramEntry },
+  outs: { type: 'array', items: outEntry },
+  metrics: { type: 'array', items: metricEntry },
+  plots: { type: 'array', items: plotEntry },
+  desc: { type: 'string' },
+  frozen: { type: 'boolean' },
+  always_changed: { type: 'boolean' },
+  env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+  seeds: { type: 'object', additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string' }] } },
+} as const;
+
+const plainStage = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cmd'],
+  properties: stageBody,
+} as const;
+
+const matrixStage = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cmd', 'matrix'],
+  properties: {
+    ...stageBody,
+    matrix: { anyOf: [{ type: 'object', minProperties: 1, additionalProperties: { anyOf: [{ type: 'array', minItems: 1 }, nonEmpty] } }] },
+  },
+} as const;
+
+const foreachStage = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['foreach', 'do'],
+  properties: {
+    foreach: { anyOf: [{ type: 'array', minItems: 1 }, { type: 'object', minProperties: 1 }, nonEmpty] },
+    do: plainStage,
+  },
+} as const;
+
+export const pipelineSchema = {
+  $id: 'rx/pipeline.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['schema', 'stages'],
+  properties: {
+    schema: { const: 1 },
+    vars: { type: 'object' },
+    stages: {
+      type: 'object',
+      propertyNames: { pattern: stageName },
+      additionalProperties: {
+        type: 'object',
+        // Exactly one of the three shapes, told apart by their keys so errors are precise.
+        if: { properties: { foreach: true }, required: ['foreach'] },
+        then: foreachStage,
+        else: { if: { properties: { matrix: true }, required: ['matrix'] }, then: matrixStage, else: plainStage },
+      },
+    },
+  },
+} as const;
+
+const lockFile = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'hash', 'size', 'nfiles'],
+  properties: {
+    path: nonEmpty,
+    type: { const: 'dir' },
+    hash: hashSchema,
+    size: { type: 'integer', minimum: 0 },
+    nfiles: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+export const lockStageSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cmd'],
+  properties: {
+    cmd: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    wdir: nonEmpty,
+    deps: { type: 'array', items: lockFile },
+    params: { type: 'object', additionalProperties: { type: 'object' } },
+    outs: { type: 'array', items: lockFile },
+    seeds: { type: 'object', additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string' }] } },
+    env: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const;
+
+export const lockSchema = {
+  $id: 'rx/lock.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['schema', 'stages'],
+  properties: {
+    schema: { const: 1 },
+    env: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['rx', 'node', 'platform', 'arch'],
+      properties: {
+        rx: nonEmpty,
+        node: nonEmpty,
+        platform: nonEmpty,
+        arch: nonEmpty,
+        npm_lock: hashSchema,
+        tfjs_backend: nonEmpty,
+        tfjs_simd: { type: 'boolean' },
+      },
+    },
+    stages: { type: 'object', additionalProperties: lockStageSchema },
+  },
+} as const;
