@@ -2,7 +2,7 @@
 // it throws to the exit codes of the spec. The only place that prints errors; stack
 // traces appear only with RX_DEBUG=1.
 import { Command, CommanderError } from 'commander';
-import { RxError, ExitCode } from '../core/errors.js';
+import { RxError, UsageError, ExitCode } from '../core/errors.js';
 import { runCleanups } from '../core/cleanup.js';
 import { createIO } from './io.js';
 import { colours, colourEnabled } from './terminal.js';
@@ -13,6 +13,10 @@ import { registerStatus } from './commands/status.js';
 import { registerGc } from './commands/gc.js';
 import { registerFsck } from './commands/fsck.js';
 import { registerRepro } from './commands/repro.js';
+import { registerVerify } from './commands/verify.js';
+import { registerParamsMetrics } from './commands/params-metrics.js';
+import { registerDag } from './commands/dag.js';
+import { registerHooks } from './commands/hooks.js';
 
 import { RX_VERSION } from './version.js';
 
@@ -55,6 +59,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
   registerGc(program, io);
   registerFsck(program, io);
   registerRepro(program, io);
+  registerVerify(program, io);
+  registerParamsMetrics(program, io);
+  registerDag(program, io);
+  registerHooks(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
 
   const wantsJson = argv.includes('--json');
@@ -68,6 +76,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      // Commander has printed the message on stderr; under --json scripts get the error document too.
+      if (wantsJson) process.stdout.write(JSON.stringify({ error: new UsageError(err.message.replace(/^error: /, '')).toJSON() }, null, 2) + '\n');
       return ExitCode.usage;
     }
     return reportError(err, wantsJson, env);

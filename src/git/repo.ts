@@ -114,3 +114,13 @@ export async function forEachMatchingBlob(
     }
   }
 }
+
+/** Sets a repository-local git config value (.git/config). */
+export async function setRepoConfig(repo: GitRepo, key: string, value: string): Promise<void> {
+  await git.setConfig({ fs, gitdir: repo.gitdir, path: key, value });
+}
+
+export async function getRepoConfig(repo: GitRepo, key: string): Promise<string | undefined> {
+  const v = (await git.getConfig({ fs, gitdir: repo.gitdir, path: key })) as unknown;
+  return typeof v === 'string' ? v : undefined;
+}

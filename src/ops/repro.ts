@@ -17,11 +17,11 @@ import { ignoreTarget } from '../git/ignore.js';
 import { PIPELINE_FILE, type Stage } from '../pipeline/definition.js';
 import { producerOf, type Graph } from '../pipeline/graph.js';
 import { planRepro, resolveTargets } from '../pipeline/plan.js';
-import { stageChanges, describeReason, type Reason } from '../pipeline/changes.js';
+import { describeReason } from '../pipeline/changes.js';
+import { assessStage } from '../pipeline/assess.js';
 import { lockEntryFor, readLock, writeLock, emptyLock, runCacheKey, type Lock, type LockFileEntry, type LockStage } from '../pipeline/lock.js';
 import { environmentFingerprint } from '../pipeline/env.js';
-import { paramValues, workspaceParamsReader, type ParamsReader } from '../pipeline/params.js';
-import { observePaths } from '../pipeline/observe.js';
+import { workspaceParamsReader, type ParamsReader } from '../pipeline/params.js';
 import { moveOutputsAside, restoreOutputs, dropStaging, recoverStaging } from '../pipeline/staging.js';
 import { executeStage } from '../pipeline/execute.js';
 import { readRunCache, writeRunCache } from '../pipeline/run-cache.js';
@@ -138,11 +138,7 @@ async function processStage(r: Runner, name: string): Promise<StageOutcome> {
   const { reporter } = r.ctx;
   if (stage.frozen) return { name, action: 'frozen', reasons: [] };
   const previous = r.lock.stages[name];
-  const deps = await observePaths(r.project, r.statCache, stage.deps);
-  const { values: params, problems } = await paramValues(stage.params, r.readParams, name);
-  if (problems.length > 0) throw new InvalidFileError(problems);
-  const outsNow = await observePaths(r.project, r.statCache, stage.outs.map((o) => o.path));
-  const reasons: Reason[] = stageChanges(stage, previous, { deps, params, outs: outsNow }, { force: r.options.force });
+  const { deps, params, outs: outsNow, reasons } = await assessStage(r.project, r.statCache, r.readParams, stage, previous, { force: r.options.force });
   if (r.options.dry) {
     for (const u of r.graph.upstream.get(name) ?? []) if (r.willRun.has(u)) reasons.push({ kind: 'upstream', stage: u });
     if (reasons.length === 0) return { name, action: 'up-to-date', reasons: [] };

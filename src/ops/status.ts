@@ -13,6 +13,12 @@ import { managedIgnores } from '../git/ignore.js';
 import { resolvePointerTargets } from './targets.js';
 import { cacheFromScan, type WorkspaceFile } from '../store/workspace.js';
 import type { statusStates } from '../schema/outputs.js';
+import { loadPipeline, type Pipeline } from '../pipeline/definition.js';
+import { buildGraph } from '../pipeline/graph.js';
+import { readLock, emptyLock } from '../pipeline/lock.js';
+import { workspaceParamsReader } from '../pipeline/params.js';
+import { assessStage } from '../pipeline/assess.js';
+import { describeReason } from '../pipeline/changes.js';
 
 export type TrackedState = (typeof statusStates)[number];
 
@@ -35,9 +41,43 @@ export interface StatusOptions {
   paths: string[];
 }
 
+export interface StageStatus {
+  name: string;
+  state: 'up-to-date' | 'changed' | 'never-run' | 'frozen';
+  reasons: string[];
+  changes: { command: boolean; settings: string[]; deps: string[]; params: string[]; outs: string[] };
+}
+
 export interface StatusResult {
   clean: boolean;
   entries: StatusEntry[];
+  stages: StageStatus[];
+}
+
+/** Per stage of rx.yaml (when there is one): is it up to date with rx.lock, and if not, why. */
+async function stageStatuses(project: Project, statCache: StatCache, pipeline: Pipeline): Promise<StageStatus[]> {
+  buildGraph(pipeline.stages, pipeline.locate);
+  const lock = (await readLock(project.root)) ?? emptyLock();
+  const readParams = workspaceParamsReader(project.root);
+  const out: StageStatus[] = [];
+  for (const stage of pipeline.stages) {
+    const changes: StageStatus['changes'] = { command: false, settings: [], deps: [], params: [], outs: [] };
+    if (stage.frozen) {
+      out.push({ name: stage.name, state: 'frozen', reasons: [], changes });
+      continue;
+    }
+    const { reasons } = await assessStage(project, statCache, readParams, stage, lock.stages[stage.name]);
+    for (const r of reasons) {
+      if (r.kind === 'command') changes.command = true;
+      else if (r.kind === 'settings') changes.settings.push(r.what);
+      else if (r.kind === 'dep') changes.deps.push(r.path);
+      else if (r.kind === 'param') changes.params.push(`${r.file}:${r.key}`);
+      else if (r.kind === 'out') changes.outs.push(r.path);
+    }
+    const state = reasons.length === 0 ? 'up-to-date' : reasons.some((r) => r.kind === 'never-run') ? 'never-run' : 'changed';
+    out.push({ name: stage.name, state, reasons: reasons.map(describeReason), changes });
+  }
+  return out;
 }
 
 async function dirChanges(project: Project, pointer: Pointer, files: WorkspaceFile[]): Promise<DirChanges | undefined> {
@@ -97,12 +137,16 @@ export async function status(ctx: Context, options: StatusOptions): Promise<Stat
   const refs = options.paths.length === 0 ? findPointers(project.root, '', ignoreDirs) : resolvePointerTargets(project.root, ctx.cwd, options.paths);
   const entries: StatusEntry[] = [];
   for (const ref of refs) entries.push(await statusOf(project, statCache, ref));
+  const pipeline = options.paths.length === 0 ? await loadPipeline(project.root) : undefined;
   if (options.paths.length === 0) {
-    const tracked = new Set(entries.map((e) => e.path));
+    // Stage outputs are tracked by rx.lock, not by pointer files.
+    const tracked = new Set([...entries.map((e) => e.path), ...(pipeline?.stages.flatMap((s) => s.outs.map((o) => o.path)) ?? [])]);
     for (const rel of await managedIgnores(project.root, ignoreDirs)) {
       if (!tracked.has(rel) && existsSync(absPath(project.root, rel))) entries.push({ path: rel, state: 'untracked-ignored' });
     }
   }
   entries.sort((a, b) => compareStrings(a.path, b.path));
-  return { clean: entries.every((e) => e.state === 'unchanged'), entries };
+  const stages = pipeline ? await stageStatuses(project, statCache, pipeline) : [];
+  const clean = entries.every((e) => e.state === 'unchanged') && stages.every((s) => s.state === 'up-to-date' || s.state === 'frozen');
+  return { clean, entries, stages };
 }

@@ -262,30 +262,34 @@ export function expandPipeline(raw: RawPipeline, locate: Locate, defaultParams: 
   return { stages, locate };
 }
 
-export async function readYamlIfExists(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  return parseYaml(text);
+/** Reads a project file by project-relative path; undefined when it does not exist. */
+export type FileReader = (rel: string) => Promise<string | undefined>;
+
+export function workspaceReader(root: string): FileReader {
+  return async (rel) => {
+    try {
+      return await fsp.readFile(absPath(root, rel), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
 }
 
-/** Reads rx.yaml (and params.yaml for templating) from a project root. */
-export async function loadPipeline(root: string): Promise<Pipeline | undefined> {
-  let text: string;
-  try {
-    text = await fsp.readFile(absPath(root, PIPELINE_FILE), 'utf8');
-  } catch {
-    return undefined;
-  }
+/** Reads rx.yaml (and params.yaml for templating) through a reader: the workspace or a commit. */
+export async function loadPipelineFrom(read: FileReader): Promise<Pipeline | undefined> {
+  const text = await read(PIPELINE_FILE);
+  if (text === undefined) return undefined;
   const { value, locate } = parseYamlLocated<RawPipeline>(PIPELINE_FILE, text, pipelineSchema);
   let params: unknown;
+  const paramsText = await read(DEFAULT_PARAMS_FILE);
   try {
-    params = await readYamlIfExists(absPath(root, DEFAULT_PARAMS_FILE));
+    params = paramsText === undefined ? undefined : parseYaml(paramsText);
   } catch (err) {
     throw new InvalidFileError([{ file: DEFAULT_PARAMS_FILE, message: (err as Error).message.split('\n')[0]! }]);
   }
   return expandPipeline(value, locate, params);
+}
+
+export function loadPipeline(root: string): Promise<Pipeline | undefined> {
+  return loadPipelineFrom(workspaceReader(root));
 }

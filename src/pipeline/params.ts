@@ -1,25 +1,30 @@
 // Parameter values a stage depends on, read from params files (YAML or JSON) by dotted key.
-import { promises as fsp } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { absPath } from '../core/paths.js';
 import type { FileProblem } from '../core/errors.js';
 import { getPath } from './template.js';
-import type { ParamSpec } from './definition.js';
+import { workspaceReader, type FileReader, type ParamSpec } from './definition.js';
 import type { LockParams } from './lock.js';
 
 export type ParamsReader = (file: string) => Promise<unknown>;
 
-/** A reader over the workspace that parses each params file once. */
-export function workspaceParamsReader(root: string): ParamsReader {
+/** A params reader over any file reader (workspace or commit), parsing each file once. */
+export function paramsReaderFrom(read: FileReader): ParamsReader {
   const cache = new Map<string, Promise<unknown>>();
   return (file) => {
     let p = cache.get(file);
     if (!p) {
-      p = fsp.readFile(absPath(root, file), 'utf8').then((text) => parseYaml(text) as unknown);
+      p = read(file).then((text) => {
+        if (text === undefined) throw Object.assign(new Error(`${file}: not found`), { code: 'ENOENT' });
+        return parseYaml(text) as unknown;
+      });
       cache.set(file, p);
     }
     return p;
   };
+}
+
+export function workspaceParamsReader(root: string): ParamsReader {
+  return paramsReaderFrom(workspaceReader(root));
 }
 
 /** Values of the params a stage uses; missing files and keys become problems. */

@@ -80,9 +80,34 @@ export const statusOutputSchema = {
   $id: 'rx/out/status.json',
   type: 'object',
   additionalProperties: false,
-  required: ['clean', 'entries'],
+  required: ['clean', 'entries', 'stages'],
   properties: {
     clean: { type: 'boolean' },
+    stages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'state', 'reasons', 'changes'],
+        properties: {
+          name: str,
+          state: { enum: ['up-to-date', 'changed', 'never-run', 'frozen'] },
+          reasons: { type: 'array', items: str },
+          changes: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['command', 'settings', 'deps', 'params', 'outs'],
+            properties: {
+              command: { type: 'boolean' },
+              settings: { type: 'array', items: str },
+              deps: { type: 'array', items: str },
+              params: { type: 'array', items: str },
+              outs: { type: 'array', items: str },
+            },
+          },
+        },
+      },
+    },
     entries: {
       type: 'array',
       items: {

@@ -32,9 +32,13 @@ export class StatCache {
   private readonly dir: string;
   private readonly algo: string;
 
-  constructor(tmpDir: string, algo: string) {
+  private readonly readOnly: boolean;
+
+  /** readOnly: consult the cache but never write it (for strictly read-only commands). */
+  constructor(tmpDir: string, algo: string, options: { readOnly?: boolean } = {}) {
     this.dir = path.join(tmpDir, 'stat');
     this.algo = algo;
+    this.readOnly = options.readOnly ?? false;
   }
 
   private fileFor(target: string): string {
@@ -54,6 +58,7 @@ export class StatCache {
   }
 
   async save(target: string, cache: TargetCache): Promise<void> {
+    if (this.readOnly) return;
     const data: CacheFile = {
       v: 1,
       path: target,

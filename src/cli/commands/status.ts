@@ -12,9 +12,21 @@ const LABEL: Record<string, string> = {
 };
 
 export function renderStatus(result: StatusResult, c: Colours, verbose: boolean): string {
-  if (result.entries.length === 0) return 'no tracked data';
-  if (result.clean) return `${result.entries.length} tracked path(s), all up to date`;
+  if (result.entries.length === 0 && result.stages.length === 0) return 'no tracked data and no stages';
+  if (result.clean) {
+    const parts = [];
+    if (result.entries.length > 0) parts.push(`${result.entries.length} tracked path(s)`);
+    if (result.stages.length > 0) parts.push(`${result.stages.length} stage(s)`);
+    return `${parts.join(' and ')}, all up to date`;
+  }
   const lines: string[] = [];
+  for (const s of result.stages) {
+    if (s.state === 'up-to-date' || s.state === 'frozen') {
+      if (verbose) lines.push(`  ${c.dim(`stage ${s.name}: ${s.state}`)}`);
+      continue;
+    }
+    lines.push(`  ${c.yellow(`stage ${s.name}:`)} ${s.reasons.join('; ')}`);
+  }
   for (const e of result.entries) {
     if (e.state === 'unchanged') {
       if (verbose) lines.push(`  ${c.dim('unchanged:')} ${e.path}`);
@@ -32,7 +44,8 @@ export function renderStatus(result: StatusResult, c: Colours, verbose: boolean)
       if (total > 30) lines.push(`      ... ${total} file changes in all (rx status --json lists them)`);
     }
   }
-  lines.push('', 'use `rx add PATH` to record changes, `rx checkout PATH` to discard them');
+  if (result.entries.some((e) => e.state !== 'unchanged')) lines.push('', 'use `rx add PATH` to record data changes, `rx checkout PATH` to discard them');
+  if (result.stages.some((s) => s.state === 'changed' || s.state === 'never-run')) lines.push('', 'use `rx repro` to bring the stages up to date');
   return lines.join('\n');
 }
 

@@ -1,0 +1,23 @@
+// rx verify [--no-store]
+import type { Command } from 'commander';
+import { verify } from '../../ops/verify.js';
+import { examples, type CliIO } from '../io.js';
+
+export function registerVerify(program: Command, io: CliIO): void {
+  program
+    .command('verify')
+    .summary('check the lockfile against rx.yaml, the files and the store (for CI)')
+    .description(
+      'Read-only integrity check that never runs a stage: rx.yaml, rx.lock and pointer files validate; the lock\ncovers exactly the stages of rx.yaml with the same commands and params; every dependency matches\nits recorded hash; every recorded hash is in the store. Exit 0 clean, 1 findings, 4 invalid files.',
+    )
+    .option('--no-store', 'do not require the data in the store (CI without the data): hashes are checked for format only')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx verify', 'full check, before pushing'], ['rx verify --no-store --json', 'in CI, where the store is not available']))
+    .action(async (opts: { store: boolean; json?: boolean }, cmd: Command) => {
+      const result = await verify(io.context(cmd), { noStore: !opts.store });
+      if (opts.json) io.json(result);
+      else if (result.ok) io.print(`verified: ${result.stages} stage(s), ${result.pointers} pointer file(s), no findings`);
+      else io.print(result.findings.map((f) => `${f.code}  ${f.file}${f.stage ? ` [${f.stage}]` : ''}: ${f.message}`).join('\n'));
+      if (!result.ok) io.exitCode = 1;
+    });
+}

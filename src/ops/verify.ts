@@ -1,0 +1,160 @@
+// rx verify: the CI check. Strictly read-only and never runs a command: rx.yaml, rx.lock
+// and every pointer file validate; the lock covers exactly the pipeline's stages with the
+// same commands, settings and params; every dependency's current hash equals the lock
+// (git-tracked files hashed through the stat cache, rx-tracked data compared by pointer,
+// stage outputs compared with the upstream entry, so no data is read); every hash the lock
+// and the pointers name is in the store (or, with --no-store, only well-formed).
+import { existsSync } from 'node:fs';
+import type { Context } from '../core/context.js';
+import { canonicalJson, compareStrings } from '../core/canonical.js';
+import { absPath } from '../core/paths.js';
+import { StatCache } from '../store/stat-cache.js';
+import { findPointers, readPointer, targetOfPointer, type Pointer } from '../store/pointer.js';
+import { readDirManifest } from '../store/tracked.js';
+import { PIPELINE_FILE } from '../pipeline/definition.js';
+import { producerOf } from '../pipeline/graph.js';
+import { readLock, LOCK_FILE, type LockFileEntry, type Lock } from '../pipeline/lock.js';
+import { paramValues, workspaceParamsReader } from '../pipeline/params.js';
+import { observePath } from '../pipeline/observe.js';
+import { openPipeline } from './pipeline-context.js';
+import { openProject, type Project } from '../store/project.js';
+import { loadPipeline } from '../pipeline/definition.js';
+
+export interface VerifyOptions {
+  /** Check hashes for format only, not for presence in the store (CI without the data). */
+  noStore?: boolean;
+}
+
+export interface Finding {
+  code: string;
+  file: string;
+  stage?: string;
+  path?: string;
+  message: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  stages: number;
+  pointers: number;
+  findings: Finding[];
+}
+
+/** The pointer that tracks `p` (itself or a directory containing it), if any. */
+function pointerCovering(pointers: Map<string, Pointer>, p: string): [string, Pointer] | undefined {
+  for (const [target, ptr] of pointers) if (p === target || p.startsWith(target + '/')) return [target, ptr];
+  return undefined;
+}
+
+/** The hash the lock implies for `p` inside an upstream output, when knowable without reading data. */
+async function impliedHash(project: Project, noStore: boolean, out: LockFileEntry, p: string): Promise<string | undefined> {
+  if (out.path === p) return out.hash;
+  if (noStore || out.type !== 'dir' || !(await project.store.has(out.hash))) return undefined;
+  const rel = p.slice(out.path.length + 1);
+  return (await readDirManifest(project.store, out.hash)).entries.find((e) => e.path === rel)?.hash;
+}
+
+export async function verify(ctx: Context, options: VerifyOptions): Promise<VerifyResult> {
+  const project = await openProject(ctx.cwd);
+  const findings: Finding[] = [];
+  const add = (f: Finding) => findings.push(f);
+  const noStore = options.noStore ?? false;
+  const statCache = new StatCache(project.tmpDir, project.algo, { readOnly: true });
+
+  // Pointer files: each must parse and validate (exit 4 otherwise), and name stored data.
+  const pointers = new Map<string, Pointer>();
+  for (const ref of findPointers(project.root)) {
+    const p = await readPointer(project.root, ref.pointerRel);
+    pointers.set(targetOfPointer(ref.pointerRel, p), p);
+    if (!noStore && !(await project.store.has(p.hash))) add({ code: 'RX_VERIFY_OBJECT_MISSING', file: ref.pointerRel, path: targetOfPointer(ref.pointerRel, p), message: `${p.hash} is not in the store` });
+  }
+
+  const hasPipeline = (await loadPipeline(project.root)) !== undefined;
+  const lock: Lock | undefined = await readLock(project.root);
+  if (!hasPipeline) {
+    if (lock && Object.keys(lock.stages).length > 0) add({ code: 'RX_VERIFY_STAGE_EXTRA', file: LOCK_FILE, message: `${LOCK_FILE} has stages but there is no ${PIPELINE_FILE}` });
+    return { ok: findings.length === 0, stages: 0, pointers: pointers.size, findings };
+  }
+  const { pipeline, graph } = await openPipeline(ctx);
+  if (!lock) {
+    if (pipeline.stages.length > 0) add({ code: 'RX_VERIFY_NO_LOCK', file: LOCK_FILE, message: `no ${LOCK_FILE}: run rx repro and commit it` });
+    return { ok: findings.length === 0, stages: pipeline.stages.length, pointers: pointers.size, findings };
+  }
+  const declared = new Set(pipeline.stages.map((s) => s.name));
+  for (const name of Object.keys(lock.stages).sort(compareStrings)) {
+    if (!declared.has(name)) add({ code: 'RX_VERIFY_STAGE_EXTRA', file: LOCK_FILE, stage: name, message: `stage ${name} is in ${LOCK_FILE} but not in ${PIPELINE_FILE}` });
+  }
+  const readParams = workspaceParamsReader(project.root);
+  for (const stage of pipeline.stages) {
+    const entry = lock.stages[stage.name];
+    const at = { file: LOCK_FILE, stage: stage.name };
+    if (!entry) {
+      if (!stage.frozen) add({ ...at, code: 'RX_VERIFY_STAGE_NOT_LOCKED', message: `stage ${stage.name} has never been run (no entry in ${LOCK_FILE})` });
+      continue;
+    }
+    if (canonicalJson(entry.cmd) !== canonicalJson(stage.cmd)) add({ ...at, code: 'RX_VERIFY_CMD_CHANGED', message: `the command of stage ${stage.name} differs from ${LOCK_FILE}` });
+    const settings: [string, unknown, unknown][] = [
+      ['wdir', entry.wdir ?? '', stage.wdir],
+      ['env', entry.env ?? {}, stage.env],
+      ['seeds', entry.seeds ?? {}, stage.seeds],
+    ];
+    for (const [what, old, now] of settings) if (canonicalJson(old) !== canonicalJson(now)) add({ ...at, code: 'RX_VERIFY_SETTINGS_CHANGED', message: `${what} of stage ${stage.name} differs from ${LOCK_FILE}` });
+
+    const { values, problems } = await paramValues(stage.params, readParams, stage.name);
+    for (const p of problems) add({ ...at, code: 'RX_VERIFY_PARAM_MISSING', file: p.file, message: `${p.field ?? ''} ${p.message}`.trim() });
+    const locked = entry.params ?? {};
+    for (const spec of stage.params) {
+      const keys = spec.keys ?? [...new Set([...Object.keys(values[spec.file] ?? {}), ...Object.keys(locked[spec.file] ?? {})])];
+      for (const key of keys) {
+        const now = spec.keys === null ? values[spec.file] : values[spec.file]?.[key];
+        const old = spec.keys === null ? locked[spec.file] : locked[spec.file]?.[key];
+        if (now === undefined) continue;
+        if (canonicalJson(old ?? null) !== canonicalJson(now)) {
+          add({ ...at, code: 'RX_VERIFY_PARAM_CHANGED', path: `${spec.file}:${spec.keys === null ? '(whole file)' : key}`, message: `param ${spec.file}:${spec.keys === null ? '(whole file)' : key} of stage ${stage.name} is ${canonicalJson(now)}, ${LOCK_FILE} says ${canonicalJson(old ?? null)}` });
+        }
+        if (spec.keys === null) break;
+      }
+    }
+
+    const lockedDeps = new Map((entry.deps ?? []).map((d) => [d.path, d]));
+    const lockedDepSet = [...lockedDeps.keys()].sort(compareStrings).join('\n');
+    if (lockedDepSet !== stage.deps.join('\n')) add({ ...at, code: 'RX_VERIFY_DEPS_CHANGED', message: `the dependencies of stage ${stage.name} in ${PIPELINE_FILE} differ from ${LOCK_FILE}` });
+    for (const dep of stage.deps) {
+      const recorded = lockedDeps.get(dep);
+      if (!recorded) continue;
+      const producer = producerOf(graph, dep);
+      if (producer !== undefined) {
+        const upstreamOut = (lock.stages[producer]?.outs ?? []).find((o) => dep === o.path || dep.startsWith(o.path + '/'));
+        if (!upstreamOut) continue; // reported for the upstream stage itself
+        const implied = await impliedHash(project, noStore, upstreamOut, dep);
+        if (implied !== undefined && implied !== recorded.hash) add({ ...at, code: 'RX_VERIFY_STALE', path: dep, message: `stage ${stage.name} used ${dep} ${recorded.hash}, but stage ${producer} now produces ${implied}: rerun rx repro` });
+        continue;
+      }
+      const covering = pointerCovering(pointers, dep);
+      if (covering && covering[0] === dep) {
+        if (covering[1].hash !== recorded.hash) add({ ...at, code: 'RX_VERIFY_DEP_CHANGED', path: dep, message: `dependency ${dep} is tracked as ${covering[1].hash}, ${LOCK_FILE} says ${recorded.hash}` });
+        continue;
+      }
+      if (covering && !existsSync(absPath(project.root, dep))) continue; // data not checked out here
+      const now = await observePath(project, statCache, dep);
+      if (!now) add({ ...at, code: 'RX_VERIFY_DEP_MISSING', path: dep, message: `dependency ${dep} of stage ${stage.name} does not exist` });
+      else if (now.hash !== recorded.hash) add({ ...at, code: 'RX_VERIFY_DEP_CHANGED', path: dep, message: `dependency ${dep} is ${now.hash}, ${LOCK_FILE} says ${recorded.hash}` });
+    }
+
+    const lockedOuts = new Map((entry.outs ?? []).map((o) => [o.path, o]));
+    if ([...lockedOuts.keys()].sort(compareStrings).join('\n') !== stage.outs.map((o) => o.path).join('\n')) {
+      add({ ...at, code: 'RX_VERIFY_OUTS_CHANGED', message: `the outputs of stage ${stage.name} in ${PIPELINE_FILE} differ from ${LOCK_FILE}` });
+    }
+    for (const out of stage.outs) {
+      const recorded = lockedOuts.get(out.path);
+      if (!recorded) continue;
+      if (!noStore && !(await project.store.has(recorded.hash))) add({ ...at, code: 'RX_VERIFY_OBJECT_MISSING', path: out.path, message: `output ${out.path} (${recorded.hash}) is not in the store` });
+      // Outputs kept in git (metrics, plots) are checked against the lock: a hand edit is tampering.
+      if (!out.cache) {
+        const now = await observePath(project, statCache, out.path);
+        if (now && now.hash !== recorded.hash) add({ ...at, code: 'RX_VERIFY_OUT_CHANGED', path: out.path, message: `output ${out.path} is ${now.hash}, ${LOCK_FILE} says ${recorded.hash}` });
+      }
+    }
+  }
+  return { ok: findings.length === 0, stages: pipeline.stages.length, pointers: pointers.size, findings };
+}
