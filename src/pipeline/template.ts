@@ -8,6 +8,7 @@ export class TemplateError extends Error {
   readonly expression: string;
   constructor(expression: string, message: string) {
     super(message);
+    this.name = 'TemplateError';
     this.expression = expression;
   }
 }

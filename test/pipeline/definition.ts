@@ -1,0 +1,106 @@
+import t from 'tap';
+import { expandPipeline, type RawPipeline } from '../../src/pipeline/definition.js';
+import { InvalidFileError } from '../../src/core/errors.js';
+import { parseYamlLocated } from '../../src/schema/validate.js';
+import { pipelineSchema } from '../../src/schema/pipeline.js';
+
+function load(text: string, params: unknown = {}) {
+  const { value, locate } = parseYamlLocated<RawPipeline>('rx.yaml', text, pipelineSchema);
+  return expandPipeline(value, locate, params);
+}
+
+function problems(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InvalidFileError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected InvalidFileError');
+}
+
+t.test('a plain stage is normalised: sorted paths, wdir-relative paths, params by file', async (t) => {
+  const p = load(`schema: 1
+stages:
+  train:
+    cmd: python train.py
+    wdir: sub
+    deps: [z.py, ../data/a.csv, a.py]
+    params: [lr, {other.yaml: [b, a]}, {whole.json: null}]
+    outs: [model, {path: cache.bin, cache: false}]
+    metrics: [{path: m.json, tolerance: {acc: 0.01}}]
+    plots: [{path: loss.csv, x: epoch, y: loss}]
+    seeds: {init: 7}
+`);
+  const s = p.stages[0]!;
+  t.equal(s.wdir, 'sub');
+  t.same(s.deps, ['data/a.csv', 'sub/a.py', 'sub/z.py']);
+  t.same(s.params, [
+    { file: 'sub/other.yaml', keys: ['a', 'b'] },
+    { file: 'sub/params.yaml', keys: ['lr'] },
+    { file: 'sub/whole.json', keys: null },
+  ]);
+  t.same(s.outs.map((o) => [o.path, o.kind, o.cache]), [
+    ['sub/cache.bin', 'out', false],
+    ['sub/loss.csv', 'plot', false],
+    ['sub/m.json', 'metric', false],
+    ['sub/model', 'out', true],
+  ]);
+  t.same(s.outs.find((o) => o.kind === 'metric')!.tolerance, { acc: 0.01 });
+  t.same(s.seeds, { init: 7 });
+});
+
+t.test('foreach over a list and a mapping, matrix as a product, names name@key', async (t) => {
+  const p = load(`schema: 1
+vars:
+  models: [cnn, mlp]
+stages:
+  fit:
+    foreach: \${models}
+    do:
+      cmd: fit \${item}
+      outs: ["out/\${item}"]
+  ev:
+    foreach: {small: 1, big: 4}
+    do:
+      cmd: eval --scale \${item} --name \${key}
+  sweep:
+    matrix:
+      lr: [0.1, 0.01]
+      width: [8, 16]
+    cmd: train --lr \${item.lr} --width \${item.width}
+`);
+  t.same(p.stages.map((s) => s.name), ['ev@big', 'ev@small', 'fit@cnn', 'fit@mlp', 'sweep@0.01-16', 'sweep@0.01-8', 'sweep@0.1-16', 'sweep@0.1-8']);
+  t.equal(p.stages.find((s) => s.name === 'ev@big')!.cmd, 'eval --scale 4 --name big');
+  t.same(p.stages.find((s) => s.name === 'fit@mlp')!.outs.map((o) => o.path), ['out/mlp']);
+  t.equal(p.stages.find((s) => s.name === 'sweep@0.01-8')!.cmd, 'train --lr 0.01 --width 8');
+});
+
+t.test('values interpolated from params.yaml become param dependencies', async (t) => {
+  const p = load(`schema: 1
+stages:
+  a:
+    cmd: run --epochs \${train.epochs}
+`, { train: { epochs: 5 } });
+  t.same(p.stages[0]!.params, [{ file: 'params.yaml', keys: ['train.epochs'] }]);
+  t.equal(p.stages[0]!.cmd, 'run --epochs 5');
+});
+
+t.test('unknown variables and escaping paths are located in rx.yaml', async (t) => {
+  const ps = problems(() => load(`schema: 1
+stages:
+  a:
+    cmd: run \${missing}
+    deps: [../../outside]
+`));
+  t.match(ps, [
+    { file: 'rx.yaml', line: 4, field: 'stages.a.cmd', message: /missing/ },
+    { file: 'rx.yaml', line: 5, field: 'stages.a.deps[0]', message: /outside the project/ },
+  ]);
+});
+
+t.test('schema errors: unknown key, wrong type, bad stage name', async (t) => {
+  t.match(problems(() => load('schema: 1\nstages:\n  a:\n    cmd: x\n    colour: red\n')), [{ line: 5, field: 'stages.a.colour', message: 'is not a known field' }]);
+  t.match(problems(() => load('schema: 1\nstages:\n  a:\n    cmd: x\n    frozen: maybe\n')), [{ line: 5, field: 'stages.a.frozen' }]);
+  t.ok(problems(() => load('schema: 1\nstages:\n  "a@b":\n    cmd: x\n')).length > 0);
+});

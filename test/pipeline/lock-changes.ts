@@ -1,0 +1,102 @@
+import t from 'tap';
+import { lockEntryFor, serialiseLock, parseLock, runCacheKey, type Lock, type LockFileEntry } from '../../src/pipeline/lock.js';
+import { stageChanges, onlyOutputsChanged, describeReason } from '../../src/pipeline/changes.js';
+import { mergeLocks } from '../../src/pipeline/merge.js';
+import { diffValues, flatten, roundDelta } from '../../src/pipeline/values.js';
+import { schemaProblems } from '../../src/schema/validate.js';
+import { lockSchema } from '../../src/schema/pipeline.js';
+import type { Stage } from '../../src/pipeline/definition.js';
+
+const h = (c: string) => `sha256:${c.repeat(64)}`;
+const file = (path: string, c: string): LockFileEntry => ({ path, hash: h(c), size: 1, nfiles: 1 });
+
+function stage(over: Partial<Stage> = {}): Stage {
+  return {
+    name: 'train',
+    cmd: 'python train.py',
+    wdir: '',
+    deps: ['data.csv', 'train.py'],
+    params: [{ file: 'params.yaml', keys: ['lr'] }],
+    outs: [{ path: 'model', kind: 'out', cache: true, persist: false }],
+    frozen: false,
+    alwaysChanged: false,
+    env: {},
+    seeds: { init: 3 },
+    defPath: ['stages', 'train'],
+    ...over,
+  };
+}
+
+const observed = { deps: [file('train.py', 'b'), file('data.csv', 'a')], params: { 'params.yaml': { lr: 0.1 } }, outs: [{ ...file('model', 'c'), type: 'dir' as const, nfiles: 2 }] };
+
+t.test('lock entries are canonical and round-trip through YAML, validating against the schema', async (t) => {
+  const entry = lockEntryFor(stage(), observed);
+  t.same(entry.deps!.map((d) => d.path), ['data.csv', 'train.py'], 'deps sorted by path');
+  const lock: Lock = { schema: 1, env: { rx: '0.1.0', node: 'v20.20.2', platform: 'linux', arch: 'x64' }, stages: { train: entry, prep: { cmd: ['a', 'b'] } } };
+  const text = serialiseLock(lock);
+  t.same(schemaProblems('rx.lock', parseLock(text), lockSchema), []);
+  t.equal(serialiseLock(parseLock(text)), text, 'serialise(parse(x)) is x');
+  t.ok(text.indexOf('prep:') < text.indexOf('train:'), 'stages sorted');
+  t.notMatch(text, /time|duration|\/work\//, 'no timestamps or absolute paths');
+  const reordered = lockEntryFor(stage({ deps: ['train.py', 'data.csv'] }), { ...observed, deps: [...observed.deps].reverse() });
+  t.equal(serialiseLock({ ...lock, stages: { ...lock.stages, train: reordered } }), text, 'declaration order does not matter');
+});
+
+t.test('a newer lock schema is refused with a clear code', async (t) => {
+  t.throws(() => parseLock('schema: 2\nstages: {}\n'), { code: 'RX_LOCK_NEWER', exitCode: 4 });
+  t.throws(() => parseLock('schema: 1\nstages:\n  a:\n    cmd: x\n    deps: [{path: a}]\n'), { code: 'RX_INVALID_FILE' });
+});
+
+t.test('the run-cache key ignores outputs but not inputs', async (t) => {
+  const a = lockEntryFor(stage(), observed);
+  t.equal(runCacheKey(a), runCacheKey({ ...a, outs: [file('model', 'f')] }));
+  t.not(runCacheKey(a), runCacheKey({ ...a, params: { 'params.yaml': { lr: 0.2 } } }));
+  t.not(runCacheKey(a), runCacheKey({ ...a, seeds: { init: 4 } }));
+});
+
+t.test('stageChanges names every reason', async (t) => {
+  const prev = lockEntryFor(stage(), observed);
+  const now = (over: Partial<typeof observed> = {}) => {
+    const o = { ...observed, ...over };
+    return { deps: new Map(o.deps.map((d) => [d.path, d])), params: o.params, outs: new Map(o.outs.map((d) => [d.path, d])) };
+  };
+  t.same(stageChanges(stage(), prev, now()), []);
+  t.same(stageChanges(stage(), undefined, now()), [{ kind: 'never-run' }]);
+  t.same(stageChanges(stage({ cmd: 'python train2.py' }), prev, now()), [{ kind: 'command' }]);
+  t.same(stageChanges(stage({ seeds: { init: 4 } }), prev, now()), [{ kind: 'settings', what: 'seeds' }]);
+  t.same(stageChanges(stage(), prev, now({ deps: [file('train.py', 'b'), file('data.csv', 'z')] })), [{ kind: 'dep', path: 'data.csv', change: 'modified' }]);
+  t.same(stageChanges(stage(), prev, now({ params: { 'params.yaml': { lr: 0.2 } } })), [{ kind: 'param', file: 'params.yaml', key: 'lr', change: 'modified' }]);
+  const missingOut = { deps: now().deps, params: observed.params, outs: new Map([['model', undefined]]) };
+  const r = stageChanges(stage(), prev, missingOut);
+  t.same(r, [{ kind: 'out', path: 'model', change: 'missing' }]);
+  t.ok(onlyOutputsChanged(r));
+  t.same(stageChanges(stage({ alwaysChanged: true }), prev, now()), [{ kind: 'always-changed' }]);
+  t.same(stageChanges(stage(), prev, now(), { force: true }), [{ kind: 'forced' }]);
+  t.equal(describeReason({ kind: 'param', file: 'params.yaml', key: 'lr', change: 'modified' }), 'param params.yaml:lr modified');
+  // Equal values written differently (key order) are not a change.
+  const p2 = lockEntryFor(stage({ params: [{ file: 'p.yaml', keys: null }] }), { ...observed, params: { 'p.yaml': { a: 1, b: { c: 2, d: 3 } } } });
+  t.same(stageChanges(stage({ params: [{ file: 'p.yaml', keys: null }] }), p2, { ...now(), params: { 'p.yaml': { b: { d: 3, c: 2 }, a: 1 } } }), []);
+});
+
+t.test('mergeLocks merges stage by stage and isolates conflicts', async (t) => {
+  const base: Lock = { schema: 1, stages: { a: { cmd: 'a' }, b: { cmd: 'b' }, c: { cmd: 'c' } } };
+  const ours: Lock = { schema: 1, stages: { a: { cmd: 'a2' }, b: { cmd: 'b' }, c: { cmd: 'c-ours' } } };
+  const theirs: Lock = { schema: 1, stages: { a: { cmd: 'a' }, b: { cmd: 'b2' }, c: { cmd: 'c-theirs' }, d: { cmd: 'd' } } };
+  const m = mergeLocks(base, ours, theirs);
+  t.same(m.lock.stages, { a: { cmd: 'a2' }, b: { cmd: 'b2' }, c: { cmd: 'c-ours' }, d: { cmd: 'd' } });
+  t.same(m.conflicts, ['c']);
+  const removed = mergeLocks(base, { schema: 1, stages: { b: { cmd: 'b' }, c: { cmd: 'c' } } }, base);
+  t.same(Object.keys(removed.lock.stages), ['b', 'c'], 'a deletion on one side wins over no change');
+  t.same(schemaProblems('rx.lock', parseLock(serialiseLock(m.lock)), lockSchema), [], 'the merged lock stays valid');
+});
+
+t.test('value diffs flatten, sort and compute signed deltas', async (t) => {
+  t.same([...flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })], [['a.b', 1], ['a.c', [1, 2]], ['d', 'x']]);
+  const rows = diffValues(new Map([['m.json', new Map<string, unknown>([['acc', 0.9], ['loss', 0.3], ['old', 1]])]]), new Map([['m.json', new Map<string, unknown>([['acc', 0.92], ['loss', 0.3], ['new', 2]])]]));
+  t.same(rows, [
+    { file: 'm.json', key: 'acc', old: 0.9, new: 0.92, change: 'modified', delta: 0.02 },
+    { file: 'm.json', key: 'new', new: 2, change: 'added' },
+    { file: 'm.json', key: 'old', old: 1, change: 'removed' },
+  ]);
+  t.equal(roundDelta(0.3 - 0.1), 0.2);
+});
