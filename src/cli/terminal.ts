@@ -1,6 +1,6 @@
 // Terminal output for people: colours (only on a TTY, never with NO_COLOR), a reporter
 // that draws cli-progress bars on stderr when it is a terminal, and byte formatting.
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { Reporter, ProgressBar } from '../core/context.js';
 
 export interface TerminalOptions {
@@ -38,6 +38,7 @@ export function formatBytes(n: number): string {
 }
 
 const noBar: ProgressBar = { tick() {}, setTotal() {}, stop() {} };
+const require = createRequire(import.meta.url);
 
 export function terminalReporter(opts: TerminalOptions): Reporter {
   const err = process.stderr;
@@ -59,6 +60,8 @@ export function terminalReporter(opts: TerminalOptions): Reporter {
     progress(label, total, unit) {
       if (!showBars) return noBar;
       const fmt = unit === 'bytes' ? (v: number) => formatBytes(v) : (v: number) => String(v);
+      // Loaded on the first bar: only long work on a terminal needs it.
+      const cliProgress = require('cli-progress') as typeof import('cli-progress');
       const bar = new cliProgress.SingleBar(
         {
           stream: err,

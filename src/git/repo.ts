@@ -3,7 +3,7 @@
 // working tree except where a function says so (init).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import git from 'isomorphic-git';
+import { iso } from './iso.js';
 
 export interface GitRepo {
   dir: string;
@@ -27,11 +27,13 @@ export function openRepo(dir: string): GitRepo {
 }
 
 export async function initRepo(dir: string): Promise<void> {
+  const git = await iso();
   await git.init({ fs, dir, defaultBranch: 'main' });
 }
 
 /** Paths in the index (what `git ls-files` prints). */
 export async function indexedPaths(repo: GitRepo): Promise<Set<string>> {
+  const git = await iso();
   try {
     return new Set(await git.listFiles({ fs, dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache }));
   } catch {
@@ -41,6 +43,7 @@ export async function indexedPaths(repo: GitRepo): Promise<Set<string>> {
 
 /** Every commit reachable from any ref (branches, tags, remotes, rx experiments) and HEAD. */
 export async function allCommits(repo: GitRepo): Promise<string[]> {
+  const git = await iso();
   const tips = new Set<string>();
   const addRef = async (ref: string) => {
     try {
@@ -86,6 +89,7 @@ export async function allCommits(repo: GitRepo): Promise<string[]> {
 }
 
 export async function commitTree(repo: GitRepo, commitOid: string): Promise<string> {
+  const git = await iso();
   const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: commitOid, cache: repo.cache });
   return commit.tree;
 }
@@ -102,6 +106,7 @@ export async function forEachMatchingBlob(
   seenTrees: Set<string>,
   prefix = '',
 ): Promise<void> {
+  const git = await iso();
   if (seenTrees.has(treeOid)) return;
   seenTrees.add(treeOid);
   const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid, cache: repo.cache });
@@ -117,10 +122,12 @@ export async function forEachMatchingBlob(
 
 /** Sets a repository-local git config value (.git/config). */
 export async function setRepoConfig(repo: GitRepo, key: string, value: string): Promise<void> {
+  const git = await iso();
   await git.setConfig({ fs, gitdir: repo.gitdir, path: key, value });
 }
 
 export async function getRepoConfig(repo: GitRepo, key: string): Promise<string | undefined> {
+  const git = await iso();
   const v = (await git.getConfig({ fs, gitdir: repo.gitdir, path: key })) as unknown;
   return typeof v === 'string' ? v : undefined;
 }

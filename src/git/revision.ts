@@ -2,7 +2,7 @@
 // resolving revision expressions (sha, short sha, branch, tag, HEAD~2, name^) and reading
 // files from a commit's tree.
 import * as fs from 'node:fs';
-import git from 'isomorphic-git';
+import { iso } from './iso.js';
 import { RxError, ExitCode } from '../core/errors.js';
 import type { GitRepo } from './repo.js';
 
@@ -13,6 +13,7 @@ export class UnknownRevisionError extends RxError {
 }
 
 async function resolveBase(repo: GitRepo, name: string): Promise<string> {
+  const git = await iso();
   const args = { fs, gitdir: repo.gitdir };
   if (/^[0-9a-f]{40}$/.test(name)) return name;
   for (const ref of [name, `refs/heads/${name}`, `refs/tags/${name}`, `refs/remotes/${name}`, `refs/${name}`]) {
@@ -33,6 +34,7 @@ async function resolveBase(repo: GitRepo, name: string): Promise<string> {
 }
 
 async function peelToCommit(repo: GitRepo, oid: string, rev: string): Promise<string> {
+  const git = await iso();
   for (let i = 0; i < 10; i++) {
     const obj = await git.readObject({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
     if (obj.type === 'commit') return oid;
@@ -65,6 +67,7 @@ export async function resolveRevision(repo: GitRepo, rev: string): Promise<strin
 }
 
 async function parentOf(repo: GitRepo, oid: string, index: number, rev: string): Promise<string> {
+  const git = await iso();
   let commit;
   try {
     ({ commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache }));
@@ -78,6 +81,7 @@ async function parentOf(repo: GitRepo, oid: string, index: number, rev: string):
 
 /** A file's content at a commit, or undefined when the path does not exist there. */
 export async function readFileAtCommit(repo: GitRepo, commit: string, filepath: string): Promise<string | undefined> {
+  const git = await iso();
   try {
     const { blob } = await git.readBlob({ fs, gitdir: repo.gitdir, oid: commit, filepath, cache: repo.cache });
     return Buffer.from(blob).toString('utf8');
@@ -97,6 +101,7 @@ export interface CommitInfo {
 }
 
 export async function readCommitInfo(repo: GitRepo, oid: string): Promise<CommitInfo> {
+  const git = await iso();
   const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
   return { oid, message: commit.message, author: commit.author.name, timestamp: commit.author.timestamp, parents: commit.parent };
 }

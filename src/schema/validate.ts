@@ -23,10 +23,29 @@ function ajv(): InstanceType<AjvCtor> {
   return ajvInstance;
 }
 
+type Precompiled = Record<string, ValidateFunction>;
+let precompiled: Precompiled | null | undefined;
+
+/** Validators compiled at build time (scripts/build-validators.js), keyed by schema $id. */
+function loadPrecompiled(): Precompiled | null {
+  if (precompiled !== undefined) return precompiled;
+  precompiled = null;
+  for (const candidate of ['./validators.cjs', '../../dist/schema/validators.cjs']) {
+    try {
+      precompiled = (require(candidate) as { byId: Precompiled }).byId;
+      break;
+    } catch {
+      // not built here: compile at run time instead
+    }
+  }
+  return precompiled;
+}
+
 export function validatorFor(schema: object): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
-    v = ajv().compile(schema);
+    const id = (schema as { $id?: unknown }).$id;
+    v = (typeof id === 'string' ? loadPrecompiled()?.[id] : undefined) ?? ajv().compile(schema);
     compiled.set(schema, v);
   }
   return v;
