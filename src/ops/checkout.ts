@@ -31,7 +31,7 @@ export async function checkout(ctx: Context, options: CheckoutOptions): Promise<
     const plans: RestorePlan[] = [];
     const conflicts: string[] = [];
     for (const ref of refs) {
-      const pointer = await readPointer(project.root, ref.pointerRel);
+      const pointer = await readPointer(project.root, ref.pointerRel, project.parsed);
       const target: RestoreTarget = { rel: targetOfPointer(ref.pointerRel, pointer), type: pointer.type, hash: pointer.hash, size: pointer.size, mode: pointer.mode };
       const r = await planRestore(project, statCache, target, options.force ?? false, missing);
       if (r.plan) plans.push(r.plan);

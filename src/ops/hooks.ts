@@ -3,7 +3,7 @@
 // runs `rx verify --no-store`.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../core/yaml.js';
 import type { Context } from '../core/context.js';
 import { RxError, ExitCode } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';

@@ -1,7 +1,7 @@
 // rx params diff and rx metrics show|diff: the parameter values the stages use and the
 // metric files they write, read from the workspace or any revision (never checked out),
 // flattened and compared.
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../core/yaml.js';
 import type { Context } from '../core/context.js';
 import { compareStrings } from '../core/canonical.js';
 import { InvalidFileError } from '../core/errors.js';

@@ -14,7 +14,7 @@ export interface PipelineProject {
 
 export async function openPipeline(ctx: Context): Promise<PipelineProject> {
   const project = await openProject(ctx.cwd);
-  const pipeline = await loadPipeline(project.root);
+  const pipeline = await loadPipeline(project.root, project.parsed);
   if (!pipeline) {
     throw new UsageError(`no ${PIPELINE_FILE} in ${project.root}`, { hint: `write the stages in ${PIPELINE_FILE} (see rx repro --help)` });
   }

@@ -1,7 +1,7 @@
 // Which store objects are in use: those named by the workspace's pointer files, or by the
 // pointer files of every commit reachable from any ref, with directory manifests expanded
 // to the objects they list. gc keeps exactly this set; fsck checks it exists.
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../core/yaml.js';
 import type { Project } from '../store/project.js';
 import { findPointers, readPointer } from '../store/pointer.js';
 import { readDirManifest } from '../store/tracked.js';
@@ -25,7 +25,7 @@ export async function collectReferences(project: Project, scope: 'workspace' | '
   const roots = new Map<string, string>();
   const dirHashes = new Set<string>();
   for (const ref of findPointers(project.root)) {
-    const p = await readPointer(project.root, ref.pointerRel);
+    const p = await readPointer(project.root, ref.pointerRel, project.parsed);
     if (!roots.has(p.hash)) roots.set(p.hash, ref.pointerRel);
     if (p.type === 'dir') dirHashes.add(p.hash);
   }

@@ -263,7 +263,7 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
       project,
       graph,
       options,
-      lock: (await readLock(project.root)) ?? emptyLock(),
+      lock: (await readLock(project.root, project.parsed)) ?? emptyLock(),
       statCache: new StatCache(project.tmpDir, project.algo),
       readParams: workspaceParamsReader(project.root),
       env: await environmentFingerprint(project.root, ctx.runtime),

@@ -57,7 +57,7 @@ export interface StatusResult {
 /** Per stage of rx.yaml (when there is one): is it up to date with rx.lock, and if not, why. */
 async function stageStatuses(project: Project, statCache: StatCache, pipeline: Pipeline): Promise<StageStatus[]> {
   buildGraph(pipeline.stages, pipeline.locate);
-  const lock = (await readLock(project.root)) ?? emptyLock();
+  const lock = (await readLock(project.root, project.parsed)) ?? emptyLock();
   const readParams = workspaceParamsReader(project.root);
   const out: StageStatus[] = [];
   for (const stage of pipeline.stages) {
@@ -106,7 +106,7 @@ async function missingObjectCount(project: Project, pointer: Pointer, full: bool
 }
 
 async function statusOf(project: Project, statCache: StatCache, ref: PointerRef): Promise<StatusEntry> {
-  const pointer = await readPointer(project.root, ref.pointerRel);
+  const pointer = await readPointer(project.root, ref.pointerRel, project.parsed);
   const targetRel = targetOfPointer(ref.pointerRel, pointer);
   const base = { path: targetRel, pointer: ref.pointerRel, hash: pointer.hash };
   const state = await evaluateTarget(project, statCache, targetRel);
@@ -137,7 +137,7 @@ export async function status(ctx: Context, options: StatusOptions): Promise<Stat
   const refs = options.paths.length === 0 ? findPointers(project.root, '', ignoreDirs) : resolvePointerTargets(project.root, ctx.cwd, options.paths);
   const entries: StatusEntry[] = [];
   for (const ref of refs) entries.push(await statusOf(project, statCache, ref));
-  const pipeline = options.paths.length === 0 ? await loadPipeline(project.root) : undefined;
+  const pipeline = options.paths.length === 0 ? await loadPipeline(project.root, project.parsed) : undefined;
   if (options.paths.length === 0) {
     // Stage outputs are tracked by rx.lock, not by pointer files.
     const tracked = new Set([...entries.map((e) => e.path), ...(pipeline?.stages.flatMap((s) => s.outs.map((o) => o.path)) ?? [])]);

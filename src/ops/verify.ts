@@ -16,7 +16,7 @@ import { producerOf } from '../pipeline/graph.js';
 import { readLock, LOCK_FILE, type LockFileEntry, type Lock } from '../pipeline/lock.js';
 import { paramValues, workspaceParamsReader } from '../pipeline/params.js';
 import { observePath } from '../pipeline/observe.js';
-import { openPipeline } from './pipeline-context.js';
+import { buildGraph } from '../pipeline/graph.js';
 import { openProject, type Project } from '../store/project.js';
 import { loadPipeline } from '../pipeline/definition.js';
 
@@ -55,7 +55,7 @@ async function impliedHash(project: Project, noStore: boolean, out: LockFileEntr
 }
 
 export async function verify(ctx: Context, options: VerifyOptions): Promise<VerifyResult> {
-  const project = await openProject(ctx.cwd);
+  const project = await openProject(ctx.cwd, { readOnly: true });
   const findings: Finding[] = [];
   const add = (f: Finding) => findings.push(f);
   const noStore = options.noStore ?? false;
@@ -64,18 +64,18 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<Veri
   // Pointer files: each must parse and validate (exit 4 otherwise), and name stored data.
   const pointers = new Map<string, Pointer>();
   for (const ref of findPointers(project.root)) {
-    const p = await readPointer(project.root, ref.pointerRel);
+    const p = await readPointer(project.root, ref.pointerRel, project.parsed);
     pointers.set(targetOfPointer(ref.pointerRel, p), p);
     if (!noStore && !(await project.store.has(p.hash))) add({ code: 'RX_VERIFY_OBJECT_MISSING', file: ref.pointerRel, path: targetOfPointer(ref.pointerRel, p), message: `${p.hash} is not in the store` });
   }
 
-  const hasPipeline = (await loadPipeline(project.root)) !== undefined;
-  const lock: Lock | undefined = await readLock(project.root);
-  if (!hasPipeline) {
+  const pipeline = await loadPipeline(project.root, project.parsed);
+  const lock: Lock | undefined = await readLock(project.root, project.parsed);
+  if (!pipeline) {
     if (lock && Object.keys(lock.stages).length > 0) add({ code: 'RX_VERIFY_STAGE_EXTRA', file: LOCK_FILE, message: `${LOCK_FILE} has stages but there is no ${PIPELINE_FILE}` });
     return { ok: findings.length === 0, stages: 0, pointers: pointers.size, findings };
   }
-  const { pipeline, graph } = await openPipeline(ctx);
+  const graph = buildGraph(pipeline.stages, pipeline.locate);
   if (!lock) {
     if (pipeline.stages.length > 0) add({ code: 'RX_VERIFY_NO_LOCK', file: LOCK_FILE, message: `no ${LOCK_FILE}: run rx repro and commit it` });
     return { ok: findings.length === 0, stages: pipeline.stages.length, pointers: pointers.size, findings };

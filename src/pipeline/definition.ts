@@ -3,11 +3,11 @@
 // project-relative paths. expandPipeline is pure; loadPipeline adds the file reads.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../core/yaml.js';
 import { InvalidFileError, type FileProblem } from '../core/errors.js';
 import { compareStrings } from '../core/canonical.js';
 import { absPath } from '../core/paths.js';
-import { parseYamlLocated, fieldPath, type Locate } from '../schema/validate.js';
+import { parseYamlLocated, fieldPath, type Locate, type ParsedCache } from '../schema/validate.js';
 import { pipelineSchema } from '../schema/pipeline.js';
 import { interpolateValue, interpolateString, layeredLookup, TemplateError, type Lookup } from './template.js';
 
@@ -276,10 +276,10 @@ export function workspaceReader(root: string): FileReader {
 }
 
 /** Reads rx.yaml (and params.yaml for templating) through a reader: the workspace or a commit. */
-export async function loadPipelineFrom(read: FileReader): Promise<Pipeline | undefined> {
+export async function loadPipelineFrom(read: FileReader, parsed?: ParsedCache): Promise<Pipeline | undefined> {
   const text = await read(PIPELINE_FILE);
   if (text === undefined) return undefined;
-  const { value, locate } = parseYamlLocated<RawPipeline>(PIPELINE_FILE, text, pipelineSchema);
+  const { value, locate } = parseYamlLocated<RawPipeline>(PIPELINE_FILE, text, pipelineSchema, parsed);
   let params: unknown;
   const paramsText = await read(DEFAULT_PARAMS_FILE);
   try {
@@ -290,6 +290,6 @@ export async function loadPipelineFrom(read: FileReader): Promise<Pipeline | und
   return expandPipeline(value, locate, params);
 }
 
-export function loadPipeline(root: string): Promise<Pipeline | undefined> {
-  return loadPipelineFrom(workspaceReader(root));
+export function loadPipeline(root: string, parsed?: ParsedCache): Promise<Pipeline | undefined> {
+  return loadPipelineFrom(workspaceReader(root), parsed);
 }

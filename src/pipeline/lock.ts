@@ -4,12 +4,12 @@
 // canonical entry without its outputs.
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../core/yaml.js';
 import { canonicalJson, compareStrings, sortedKeys } from '../core/canonical.js';
 import { absPath } from '../core/paths.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { RxError, ExitCode } from '../core/errors.js';
-import { parseYamlLocated } from '../schema/validate.js';
+import { parseYamlLocated, type ParsedCache } from '../schema/validate.js';
 import { lockSchema } from '../schema/pipeline.js';
 import type { Stage } from './definition.js';
 
@@ -111,27 +111,27 @@ export function serialiseLock(lock: Lock): string {
     doc.env = env;
   }
   doc.stages = stages;
-  return stringify(doc, { lineWidth: 0, indentSeq: true });
+  return stringifyYaml(doc, { lineWidth: 0, indentSeq: true });
 }
 
-export function parseLock(text: string, file = LOCK_FILE): Lock {
+export function parseLock(text: string, file = LOCK_FILE, parsed?: ParsedCache): Lock {
   const head = /^schema:\s*(\d+)/m.exec(text);
   if (head && Number(head[1]) > LOCK_SCHEMA_VERSION) {
     throw new RxError('RX_LOCK_NEWER', ExitCode.invalidFile, `${file}: written by a newer rx (lock schema ${head[1]}; this rx reads ${LOCK_SCHEMA_VERSION})`, {
       hint: 'upgrade rx to read this lock',
     });
   }
-  return parseYamlLocated<Lock>(file, text, lockSchema).value;
+  return parseYamlLocated<Lock>(file, text, lockSchema, parsed).value;
 }
 
-export async function readLock(root: string): Promise<Lock | undefined> {
+export async function readLock(root: string, parsed?: ParsedCache): Promise<Lock | undefined> {
   let text: string;
   try {
     text = await fsp.readFile(absPath(root, LOCK_FILE), 'utf8');
   } catch {
     return undefined;
   }
-  return parseLock(text);
+  return parseLock(text, LOCK_FILE, parsed);
 }
 
 export async function writeLock(root: string, lock: Lock): Promise<void> {

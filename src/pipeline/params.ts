@@ -1,5 +1,5 @@
 // Parameter values a stage depends on, read from params files (YAML or JSON) by dotted key.
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../core/yaml.js';
 import type { FileProblem } from '../core/errors.js';
 import { getPath } from './template.js';
 import { workspaceReader, type FileReader, type ParamSpec } from './definition.js';

@@ -1,8 +1,10 @@
 // Compiled validators and YAML/JSON parsing that reports problems as file:line:col: field.
 // Validators compile lazily (once per process) so commands pay only for what they read.
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import type { ValidateFunction, ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node, type Document } from 'yaml';
+import type { Node, Document } from 'yaml';
+import { yamlLib } from '../core/yaml.js';
 import { InvalidFileError, type FileProblem } from '../core/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -91,6 +93,7 @@ export function schemaProblems(file: string, value: unknown, schema: object): Fi
 }
 
 function nodeAt(doc: Document, segments: string[]): Node | undefined {
+  const { isMap, isPair, isScalar } = yamlLib();
   let node: unknown = doc.contents;
   for (const seg of segments) {
     if (isMap(node)) {
@@ -110,6 +113,7 @@ function nodeAt(doc: Document, segments: string[]): Node | undefined {
 }
 
 function keyNodeAt(doc: Document, segments: string[], key: string): Node | undefined {
+  const { isMap, isPair, isScalar } = yamlLib();
   const parent = nodeAt(doc, segments);
   if (isMap(parent)) {
     const pair = parent.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === key);
@@ -122,11 +126,39 @@ function keyNodeAt(doc: Document, segments: string[], key: string): Node | undef
 export type Locate = (segments: (string | number)[]) => { line: number; column: number } | undefined;
 
 /**
+ * Remembers values of texts that parsed and validated before, keyed by the text and the
+ * schema: YAML parsing dominates a no-op command's time, and locks and pipelines rarely
+ * change between runs. Implemented over the project's temp directory (store/parse-cache).
+ */
+export interface ParsedCache {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+function cacheKey(text: string, schema: object): string {
+  return createHash('sha256').update(String((schema as { $id?: unknown }).$id ?? '')).update('\0').update(text).digest('hex');
+}
+
+/**
  * Parses YAML text and validates it against a schema, returning the value and a way to
  * locate any path in it (for errors found later, such as template or graph errors).
  * Throws InvalidFileError (exit 4) listing every problem with file:line:col and field.
  */
-export function parseYamlLocated<T>(file: string, text: string, schema: object): { value: T; locate: Locate } {
+export function parseYamlLocated<T>(file: string, text: string, schema: object, cache?: ParsedCache): { value: T; locate: Locate } {
+  const key = cache ? cacheKey(text, schema) : '';
+  const hit = cache?.get(key);
+  if (hit !== undefined) {
+    // Locations are only needed for errors: parse again lazily then.
+    let located: Locate | undefined;
+    return { value: hit as T, locate: (segments) => (located ??= parseYamlLocated<T>(file, text, schema).locate)(segments) };
+  }
+  const result = parseYamlUncached<T>(file, text, schema);
+  cache?.set(key, result.value);
+  return result;
+}
+
+function parseYamlUncached<T>(file: string, text: string, schema: object): { value: T; locate: Locate } {
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -169,8 +201,8 @@ function dedupeProblems(problems: FileProblem[]): FileProblem[] {
   });
 }
 
-export function parseYamlValidated<T>(file: string, text: string, schema: object): T {
-  return parseYamlLocated<T>(file, text, schema).value;
+export function parseYamlValidated<T>(file: string, text: string, schema: object, cache?: ParsedCache): T {
+  return parseYamlLocated<T>(file, text, schema, cache).value;
 }
 
 export function fieldPath(segments: (string | number)[]): string {

@@ -183,8 +183,11 @@ export class ObjectStore {
    */
   async materialise(hash: string, dest: string, mode: FileMode): Promise<LinkType> {
     const obj = this.objectPath(hash);
-    const tmp = tempNameIn(path.dirname(dest), path.basename(dest));
     for (const link of this.candidates(mode)) {
+      // Links are made in the store's temp directory (it shares the object's filesystem), so a
+      // process killed before the rename leaves no stray file in the workspace; copies must be
+      // made next to dest, which may be on another filesystem.
+      const tmp = link === 'copy' ? tempNameIn(path.dirname(dest), path.basename(dest)) : await this.tempPath('link');
       try {
         if (link === 'reflink') {
           await fsp.copyFile(obj, tmp, fsc.COPYFILE_FICLONE_FORCE);

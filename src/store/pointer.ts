@@ -3,8 +3,8 @@
 // serialisation is canonical so re-adding unchanged data rewrites nothing.
 import { promises as fsp, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
-import { parseYamlValidated } from '../schema/validate.js';
+import { stringifyYaml } from '../core/yaml.js';
+import { parseYamlValidated, type ParsedCache } from '../schema/validate.js';
 import { pointerSchema } from '../schema/files.js';
 import { compareStrings } from '../core/canonical.js';
 import { absPath } from '../core/paths.js';
@@ -43,12 +43,12 @@ export function serialisePointer(p: Pointer): string {
   };
   if (p.mode === '755') ordered.mode = p.mode;
   if (p.desc !== undefined) ordered.desc = p.desc;
-  return stringify(ordered, { lineWidth: 0 });
+  return stringifyYaml(ordered, { lineWidth: 0 });
 }
 
-export async function readPointer(root: string, pointerRel: string): Promise<Pointer> {
+export async function readPointer(root: string, pointerRel: string, parsed?: ParsedCache): Promise<Pointer> {
   const text = await fsp.readFile(absPath(root, pointerRel), 'utf8');
-  return parseYamlValidated<Pointer>(pointerRel, text, pointerSchema);
+  return parseYamlValidated<Pointer>(pointerRel, text, pointerSchema, parsed);
 }
 
 export function targetOfPointer(pointerRel: string, p: Pointer): string {

@@ -3,7 +3,8 @@
 import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { NotProjectError } from '../core/errors.js';
-import { parseYamlValidated } from '../schema/validate.js';
+import { parseYamlValidated, type ParsedCache } from '../schema/validate.js';
+import { parsedCacheIn } from './parse-cache.js';
 import { configSchema } from '../schema/files.js';
 import { ObjectStore, defaultLinkOrder, type LinkType } from './objects.js';
 import type { HashAlgorithm } from './hash.js';
@@ -25,6 +26,8 @@ export interface Project {
   algo: HashAlgorithm;
   store: ObjectStore;
   tmpDir: string;
+  /** Remembers parsed YAML files (rx.yaml, rx.lock, pointers) between runs. */
+  parsed: ParsedCache;
 }
 
 /** The nearest ancestor of dir (inclusive) holding .rx/config.yaml, or undefined. */
@@ -38,16 +41,18 @@ export function findProjectRoot(dir: string): string | undefined {
   }
 }
 
-export async function readConfig(root: string): Promise<ProjectConfig> {
+export async function readConfig(root: string, parsed?: ParsedCache): Promise<ProjectConfig> {
   const file = path.join(root, CONFIG_FILE);
   const text = await fsp.readFile(file, 'utf8');
-  return parseYamlValidated<ProjectConfig>(CONFIG_FILE, text, configSchema);
+  return parseYamlValidated<ProjectConfig>(CONFIG_FILE, text, configSchema, parsed);
 }
 
-export async function openProject(cwd: string): Promise<Project> {
+export async function openProject(cwd: string, options: { readOnly?: boolean } = {}): Promise<Project> {
   const root = findProjectRoot(cwd);
   if (!root) throw new NotProjectError(cwd);
-  const config = await readConfig(root);
+  const tmpDir = path.join(root, RX_DIR, 'tmp');
+  const parsed = parsedCacheIn(tmpDir, options);
+  const config = await readConfig(root, parsed);
   const algo = config.hash ?? 'sha256';
   const cacheDir = config.cache ? path.resolve(root, config.cache) : path.join(root, RX_DIR, 'cache');
   return {
@@ -55,6 +60,7 @@ export async function openProject(cwd: string): Promise<Project> {
     config,
     algo,
     store: new ObjectStore(cacheDir, algo, config.link ?? defaultLinkOrder),
-    tmpDir: path.join(root, RX_DIR, 'tmp'),
+    tmpDir,
+    parsed,
   };
 }
