@@ -1,9 +1,10 @@
 // rx gc: removes store objects nothing references, in one of two explicit scopes:
 // the workspace's pointer files, or those of every commit reachable from any ref.
-// Also clears temp files that killed processes left in the store.
+// Also clears temp files that killed processes left in the store, and the parsed-file cache.
 import type { Context } from '../core/context.js';
 import { UsageError, StoreIntegrityError } from '../core/errors.js';
 import { openProject } from '../store/project.js';
+import { clearParsedCache } from '../store/parse-cache.js';
 import { collectReferences } from './references.js';
 import { withProjectLock } from './lock.js';
 
@@ -52,7 +53,10 @@ export async function gc(ctx: Context, options: GcOptions): Promise<GcResult> {
       removedBytes += obj.size;
       if (!dry) await project.store.remove(obj.hash);
     }
-    if (!dry) await project.store.cleanTemp(STALE_TEMP_MS, ctx.clock.now().getTime());
+    if (!dry) {
+      await project.store.cleanTemp(STALE_TEMP_MS, ctx.clock.now().getTime());
+      clearParsedCache(project.tmpDir);
+    }
     return { scope, dry, kept, removed, removedBytes, commitsScanned: refs.commitsScanned };
   });
 }
