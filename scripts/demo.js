@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// npm run demo: an end-to-end tour on the built-in digits data, in a temporary directory.
-// Each step runs the real CLI (bin/rx.js) and the git CLI, and prints what it ran.
+// npm run demo: an end-to-end experiment on the built-in digits data, in a temporary
+// directory. Each step runs the real CLI (bin/rx.js) and the git CLI, and prints what it ran.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, copyFileSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -17,9 +17,8 @@ const env = {
   GIT_COMMITTER_NAME: 'rx demo', GIT_COMMITTER_EMAIL: 'demo@rx.invalid',
 };
 
-function run(cmd, args, { allowFail = false } = {}) {
-  const shown = cmd === process.execPath ? ['rx', ...args.slice(1)] : [cmd, ...args];
-  process.stdout.write(`\n$ ${shown.join(' ')}\n`);
+function run(shown, cmd, args, { allowFail = false } = {}) {
+  process.stdout.write(`\n$ ${shown}\n`);
   const r = spawnSync(cmd, args, { cwd: dir, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0 && !allowFail) {
     process.stderr.write(`demo step failed with exit code ${r.status}\n`);
@@ -27,58 +26,74 @@ function run(cmd, args, { allowFail = false } = {}) {
   }
   return r.status;
 }
-const rx = (...args) => run(process.execPath, [rxBin, ...args]);
-const git = (...args) => run('git', args);
+const rx = (...args) => run(['rx', ...args].join(' '), process.execPath, [rxBin, ...args]);
+const rxMay = (...args) => run(['rx', ...args].join(' '), process.execPath, [rxBin, ...args], { allowFail: true });
+const git = (...args) => run(['git', ...args].join(' '), 'git', args);
+const say = (text) => process.stdout.write(`\n# ${text}\n`);
 
-// The digits data set, one CSV per class: a directory rx tracks as a whole.
-function writeDigits(target, labelNoise) {
+// The digits data set, one CSV per class; optionally with label noise (every k-th row of
+// the source moved to the next class), a data-composition change rx tracks like any other.
+function writeDigits(labelNoiseEvery) {
+  const target = path.join(dir, 'data', 'digits');
+  rmSync(target, { recursive: true, force: true });
   const rows = gunzipSync(readFileSync(path.join(repo, 'templates', 'digits', 'data', 'digits.csv.gz'))).toString('utf8').trim().split('\n');
   const byClass = new Map();
   rows.forEach((row, i) => {
     const cells = row.split(',');
     let label = Number(cells[64]);
-    // Deterministic label noise: every k-th row of the source gets the next class.
-    if (labelNoise > 0 && i % labelNoise === 0) label = (label + 1) % 10;
-    const list = byClass.get(label) ?? [];
-    list.push(cells.slice(0, 64).join(','));
-    byClass.set(label, list);
+    if (labelNoiseEvery > 0 && i % labelNoiseEvery === 0) label = (label + 1) % 10;
+    byClass.set(label, [...(byClass.get(label) ?? []), cells.slice(0, 64).join(',')]);
   });
   mkdirSync(target, { recursive: true });
-  for (const [label, list] of [...byClass].sort((a, b) => a[0] - b[0])) {
-    const file = path.join(target, `class-${label}.csv`);
-    try { chmodSync(file, 0o644); } catch {}
-    writeFileSync(file, list.join('\n') + '\n');
-  }
+  for (const [label, list] of byClass) writeFileSync(path.join(target, `class-${label}.csv`), list.join('\n') + '\n');
 }
 
 console.log(`rx demo in ${dir}`);
+say('A new project: the data goes to the store, git gets a pointer file');
 rx('init');
-writeDigits(path.join(dir, 'data', 'digits'), 0);
+writeDigits(0);
 rx('add', 'data/digits', '--desc', 'UCI digits, one CSV per class (CC BY 4.0)');
+for (const f of readdirSync(path.join(repo, 'scripts', 'demo-project'))) copyFileSync(path.join(repo, 'scripts', 'demo-project', f), path.join(dir, f));
+rx('dag');
+
+say('Run the pipeline: prepare -> train -> evaluate, every input and output recorded in rx.lock');
+rx('repro');
+rx('metrics', 'show');
 git('add', '-A');
-git('commit', '-q', '-m', 'Track the digits data with rx');
-rx('status');
+git('commit', '-q', '-m', 'Nearest-centroid baseline on clean digits');
 
-console.log('\n# Introduce label noise (every 10th sample shifted to the next class) and look at it');
-rmSync(path.join(dir, 'data', 'digits'), { recursive: true, force: true });
-writeDigits(path.join(dir, 'data', 'digits'), 10);
-run(process.execPath, [rxBin, 'status', '--exit-code'], { allowFail: true });
+say('Nothing changed: nothing runs');
+rx('repro');
+
+say('An experiment: shrink the centroids and add 10% label noise to the data');
+writeFileSync(path.join(dir, 'params.yaml'), readFileSync(path.join(dir, 'params.yaml'), 'utf8').replace('shrink: 0.0', 'shrink: 0.2'));
+writeDigits(10);
+rx('status');
+rx('repro', '--dry');
 rx('add', 'data/digits');
-git('commit', '-q', '-am', 'Digits with 10% label noise');
-git('log', '--oneline');
+rx('repro');
+rx('params', 'diff');
+rx('metrics', 'diff', '--md');
+git('add', '-A');
+git('commit', '-q', '-m', 'Shrunk centroids, noisy labels');
 
-console.log('\n# Go back to the clean data: git restores the pointer, rx the bytes');
-git('checkout', '-q', 'HEAD~1', '--', 'data/digits.rx');
-rx('checkout');
+say('Try shrink 0.0 on the noisy data, then return to the committed params: the run cache restores that result without running');
+writeFileSync(path.join(dir, 'params.yaml'), readFileSync(path.join(dir, 'params.yaml'), 'utf8').replace('shrink: 0.2', 'shrink: 0.0'));
+rx('repro');
+git('checkout', '-q', '--', 'params.yaml');
+rx('repro');
+
+say('What CI checks, read-only: lock, pipeline, files and store agree');
+rx('verify');
 rx('status');
-git('checkout', '-q', 'HEAD', '--', 'data/digits.rx');
-rx('checkout');
+rx('metrics', 'diff', 'HEAD~1', 'HEAD');
 
-console.log('\n# Lose the workspace copy entirely, then restore it from the store');
+say('Lose the workspace copy of the data, then restore it from the store');
 rmSync(path.join(dir, 'data', 'digits'), { recursive: true, force: true });
-run(process.execPath, [rxBin, 'status', '--exit-code'], { allowFail: true });
+rxMay('status', '--exit-code');
 rx('checkout');
 rx('gc', '--all-commits', '--dry');
 rx('fsck');
 git('fsck', '--strict');
+git('log', '--oneline');
 console.log(`\ndemo finished; the project is left in ${dir}`);
