@@ -162,12 +162,14 @@ function parseYamlUncached<T>(file: string, text: string, schema: object): { val
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new InvalidFileError(
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, message: e.message.split('\n')[0] };
-      }),
-    );
+    const lines = text.split('\n');
+    const problems = doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { file, line: pos.line, column: pos.col, message: e.message.split('\n')[0]! };
+    });
+    // The commonest trap: ${...} unquoted inside [ ] or { } reads as a flow mapping.
+    const templated = problems.some((p) => /[[{].*\$\{/.test(lines[p.line - 1] ?? ''));
+    throw new InvalidFileError(problems, templated ? { hint: 'quote values with ${...} inside [ ] or { }, e.g. outs: ["out/${item}"]' } : {});
   }
   const locate: Locate = (segments) => {
     const offset = nodeAt(doc, segments.map(String))?.range?.[0];
