@@ -1,6 +1,8 @@
 // rx repro [STAGE...]
 import type { Command } from 'commander';
 import { repro, type ReproResult } from '../../ops/repro.js';
+import { reproRev, type RevReproResult } from '../../ops/repro-rev.js';
+import { formatValue } from '../../pipeline/values.js';
 import { UsageError } from '../../core/errors.js';
 import { examples, type CliIO } from '../io.js';
 import type { Colours } from '../terminal.js';
@@ -27,6 +29,20 @@ export function renderRepro(result: ReproResult, c: Colours): string {
   return lines.join('\n');
 }
 
+export function renderVerdict(r: RevReproResult, c: Colours): string {
+  const colour = r.verdict === 'bitwise' ? c.green : r.verdict === 'within-tolerance' ? c.yellow : c.red;
+  const lines = [`${r.rev} (${r.commit.slice(0, 12)}): ${colour(r.verdict)}`];
+  if (!r.lockIdentical) lines.push(`  rx.lock re-written ${r.envChanged ? 'with another environment fingerprint' : 'differently'}`);
+  for (const s of r.stages) {
+    lines.push(`  ${s.name}: ${s.verdict}`);
+    for (const o of s.outputs) lines.push(`    output ${o.path}: ${o.expected ?? '(none)'} -> ${o.actual ?? '(none)'}`);
+    for (const m of s.metrics) lines.push(`    metric ${m.file}:${m.key}: ${formatValue(m.expected)} -> ${formatValue(m.actual)}${m.tolerance !== undefined ? ` (tolerance ${m.tolerance})` : ''}${m.within ? '' : ' out of tolerance'}`);
+  }
+  for (const f of r.failed) lines.push(`  ${c.red(`stage ${f} failed`)}`);
+  if (r.dir) lines.push(`  kept in ${r.dir}`);
+  return lines.join('\n');
+}
+
 export function registerRepro(program: Command, io: CliIO): void {
   program
     .command('repro')
@@ -42,6 +58,8 @@ export function registerRepro(program: Command, io: CliIO): void {
     .option('-j, --jobs <n>', 'run up to n independent stages at once', '1')
     .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it')
     .option('--no-run-cache', 'run stages even when the run cache has their outputs')
+    .option('--rev <rev>', 're-execute the pipeline of a commit in a temporary directory and compare with its rx.lock')
+    .option('--keep', 'with --rev: keep the temporary directory for inspection')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -50,11 +68,21 @@ export function registerRepro(program: Command, io: CliIO): void {
         ['rx repro --dry', 'show what would run and why'],
         ['rx repro train --force', 'rerun train (and bring its upstream up to date)'],
         ['rx repro -j 2 --keep-going', 'two stages at a time, not stopping at the first failure'],
+        ['rx repro --rev HEAD~3', 'did the commit three back reproduce bitwise? (exit 0 yes or within tolerance, 1 diverged)'],
       ),
     )
-    .action(async (stages: string[], opts: { force?: boolean; dry?: boolean; exitCode?: boolean; downstream?: boolean; jobs: string; keepGoing?: boolean; runCache: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (stages: string[], opts: { force?: boolean; dry?: boolean; exitCode?: boolean; downstream?: boolean; jobs: string; keepGoing?: boolean; runCache: boolean; json?: boolean; rev?: string; keep?: boolean }, cmd: Command) => {
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive whole number, not ${opts.jobs}`);
+      if (opts.rev !== undefined) {
+        if (opts.dry || opts.downstream) throw new UsageError('--rev re-executes a commit; it does not combine with --dry or --downstream');
+        const verdict = await reproRev(io.context(cmd), { rev: opts.rev, stages, keep: opts.keep, jobs });
+        if (opts.json) io.json(verdict);
+        else io.print(renderVerdict(verdict, io.colours));
+        io.exitCode = verdict.failed.length > 0 ? 5 : verdict.verdict === 'diverged' ? 1 : 0;
+        return;
+      }
+      if (opts.keep) throw new UsageError('--keep goes with --rev');
       const result = await repro(io.context(cmd), { targets: stages, force: opts.force, dry: opts.dry, downstream: opts.downstream, jobs, keepGoing: opts.keepGoing, runCache: opts.runCache });
       if (opts.json) io.json(result);
       else io.print(renderRepro(result, io.colours));
