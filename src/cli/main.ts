@@ -17,6 +17,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerParamsMetrics } from './commands/params-metrics.js';
 import { registerDag } from './commands/dag.js';
 import { registerHooks } from './commands/hooks.js';
+import { registerExp } from './commands/exp.js';
 
 import { RX_VERSION } from './version.js';
 
@@ -63,6 +64,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   registerParamsMetrics(program, io);
   registerDag(program, io);
   registerHooks(program, io);
+  registerExp(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
 
   const wantsJson = argv.includes('--json');

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { iso } from './iso.js';
 import { compareStrings } from '../core/canonical.js';
 import type { GitRepo } from './repo.js';
@@ -177,4 +178,9 @@ export async function authorFrom(repo: GitRepo, env: Record<string, string | und
     timestamp: Math.floor(now.getTime() / 1000),
     timezoneOffset: 0,
   };
+}
+
+/** The object id git gives a blob with this content (sha1 of "blob <size>\0" + bytes). */
+export function blobOid(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
 }

@@ -1,0 +1,131 @@
+// rx exp run|list|show|diff|apply|branch|rm
+import type { Command } from 'commander';
+import { expRun, expList, expShow, expDiff, expApply, expBranch, expRemove, type ExpRow } from '../../ops/exp.js';
+import { formatValue, formatDelta } from '../../pipeline/values.js';
+import { textTable, markdownTable, type Table } from '../../report/table.js';
+import { UsageError } from '../../core/errors.js';
+import { examples, type CliIO } from '../io.js';
+import { renderRepro } from './repro.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function expTable(rows: ExpRow[]): Table {
+  const paramKeys = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort();
+  // Only params that differ between rows are worth a column.
+  const varying = paramKeys.filter((k) => new Set(rows.map((r) => JSON.stringify(r.params[k]))).size > 1);
+  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort();
+  const short = (k: string) => k.replace(/^[^:]*:/, '');
+  return {
+    headers: ['experiment', 'commit', ...varying, ...metricKeys.map(short)],
+    rows: rows.map((r) => [r.name, r.commit.slice(0, 7), ...varying.map((k) => formatValue(r.params[k])), ...metricKeys.map((k) => formatValue(r.metrics[k]))]),
+    right: Array.from({ length: varying.length + metricKeys.length }, (_, i) => i + 2),
+  };
+}
+
+export function registerExp(program: Command, io: CliIO): void {
+  const exp = program.command('exp').summary('experiments: pipeline runs recorded as commits under refs/rx/exps');
+  exp
+    .command('run')
+    .summary('run the pipeline with overrides and record the result as an experiment')
+    .description(
+      'Run the pipeline on HEAD plus the working tree\'s uncommitted changes plus -S overrides, in a temporary\ndirectory sharing the store, and record the result as a commit under refs/rx/exps/<HEAD>/<name>.\nHEAD, the index and the working tree are not touched. Several may run at once.',
+    )
+    .argument('[stages...]', 'stages to bring up to date (default: all)')
+    .option('-S, --set <path=value>', 'override a value: key.path=v (params.yaml) or file.yaml:key.path=v; +key=v adds a key', collect, [])
+    .option('-n, --name <name>', 'the experiment name (default: a generated one)')
+    .option('-j, --jobs <n>', 'run up to n independent stages at once', '1')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx exp run -S train.lr=0.01', 'one experiment'], ['rx exp run -n wide -S models/cnn.yaml:blocks.0.filters=64', 'override a value in any YAML or JSON file']))
+    .action(async (stages: string[], opts: { set: string[]; name?: string; jobs: string; json?: boolean }, cmd: Command) => {
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive whole number, not ${opts.jobs}`);
+      const result = await expRun(io.context(cmd), { overrides: opts.set, name: opts.name, stages, jobs });
+      if (opts.json) io.json(result);
+      else {
+        io.print(renderRepro({ stages: result.stages, failed: result.failed, recovered: [] }, io.colours));
+        if (result.failed.length === 0) io.print(`experiment ${result.name} recorded as ${result.ref} (${result.commit.slice(0, 12)})`);
+      }
+      if (result.failed.length > 0) {
+        process.stderr.write(`${io.colours.red('error:')} experiment not recorded: stage(s) failed: ${result.failed.join(', ')}\n`);
+        io.exitCode = 5;
+      }
+    });
+  exp
+    .command('list')
+    .summary('list experiments of HEAD (or of every baseline)')
+    .option('-A, --all-baselines', 'experiments of every baseline commit')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx exp list', 'experiments based on HEAD']))
+    .action(async (opts: { allBaselines?: boolean; json?: boolean }, cmd: Command) => {
+      const r = await expList(io.context(cmd), opts);
+      if (opts.json) return io.json(r);
+      if (r.experiments.length === 0) return io.print('no experiments' + (r.baseline ? ` on ${r.baseline.slice(0, 12)}` : ''));
+      io.print(textTable({ headers: ['name', 'commit', 'baseline', 'created'], rows: r.experiments.map((e) => [e.name, e.commit.slice(0, 12), e.baseline.slice(0, 12), new Date(e.timestamp * 1000).toISOString()]) }));
+    });
+  exp
+    .command('show')
+    .summary('a table of experiments with their params and metrics')
+    .option('-A, --all-baselines', 'experiments of every baseline commit')
+    .option('--sort-by <key>', 'sort by a param or metric (e.g. accuracy)')
+    .option('--desc', 'sort descending')
+    .option('--md', 'print a Markdown table')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx exp show --sort-by accuracy --desc', 'best first'], ['rx exp show --md', 'for a pull request']))
+    .action(async (opts: { allBaselines?: boolean; sortBy?: string; desc?: boolean; md?: boolean; json?: boolean }, cmd: Command) => {
+      const r = await expShow(io.context(cmd), { allBaselines: opts.allBaselines, sortBy: opts.sortBy, descending: opts.desc });
+      if (opts.json) return io.json(r);
+      const table = expTable(r.rows);
+      io.print(opts.md ? markdownTable(table) : textTable(table));
+    });
+  exp
+    .command('diff')
+    .summary('compare two experiments (or one with HEAD)')
+    .argument('<a>')
+    .argument('[b]', 'default: HEAD')
+    .option('--all', 'include unchanged values')
+    .option('--md', 'print Markdown tables')
+    .option('--json', 'print the result as JSON')
+    .action(async (a: string, b: string | undefined, opts: { all?: boolean; md?: boolean; json?: boolean }, cmd: Command) => {
+      const r = await expDiff(io.context(cmd), { a, b, all: opts.all });
+      if (opts.json) return io.json(r);
+      const render = (t: Table) => (opts.md ? markdownTable(t) : textTable(t));
+      const out: string[] = [];
+      for (const [what, d] of [['params', r.params], ['metrics', r.metrics]] as const) {
+        out.push(opts.md ? `### ${what}` : `${what}:`);
+        out.push(d.rows.length === 0 ? '(no changes)' : render({ headers: ['file', 'key', r.a, r.b, 'change'], rows: d.rows.map((x) => [x.file, x.key, formatValue(x.old), formatValue(x.new), x.delta !== undefined ? formatDelta(x.delta) : x.change]), right: [2, 3, 4] }));
+      }
+      io.print(out.join('\n'));
+    });
+  exp
+    .command('apply')
+    .summary("bring an experiment's files, data and outputs into the working tree")
+    .argument('<name>')
+    .option('-f, --force', 'overwrite uncommitted changes to the files it brings')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
+      const r = await expApply(io.context(cmd), { name, force: opts.force });
+      if (opts.json) return io.json(r);
+      io.print(`applied ${r.name} (${r.commit.slice(0, 12)}): ${r.written.length} file(s) written${r.written.length ? `: ${r.written.join(', ')}` : ''}`);
+    });
+  exp
+    .command('branch')
+    .summary('create a git branch at an experiment')
+    .argument('<name>')
+    .argument('<branch>')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, branch: string, opts: { json?: boolean }, cmd: Command) => {
+      const r = await expBranch(io.context(cmd), { name, branch });
+      if (opts.json) return io.json(r);
+      io.print(`branch ${r.branch} at ${r.commit.slice(0, 12)}`);
+    });
+  exp
+    .command('rm')
+    .summary('remove experiments (their refs)')
+    .argument('<names...>')
+    .option('--json', 'print the result as JSON')
+    .action(async (names: string[], opts: { json?: boolean }, cmd: Command) => {
+      const r = await expRemove(io.context(cmd), { names });
+      if (opts.json) return io.json(r);
+      io.print(`removed ${r.removed.join(', ')}`);
+    });
+}

@@ -1,0 +1,348 @@
+// Experiments: `rx exp run` runs the pipeline on HEAD plus the working tree's uncommitted
+// changes plus -S overrides, in a temporary directory sharing the store, and records the
+// result as a commit under refs/rx/exps/<baseline sha>/<name>, without moving HEAD or
+// touching the index or working tree. The rest (list, show, diff, apply, branch, rm)
+// reads and manages those refs.
+import { promises as fsp, rmSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Context } from '../core/context.js';
+import { UsageError, RxError, ExitCode } from '../core/errors.js';
+import { onExit } from '../core/cleanup.js';
+import { absPath } from '../core/paths.js';
+import { compareStrings } from '../core/canonical.js';
+import { parseYaml, stringifyYaml } from '../core/yaml.js';
+import { openProject, CONFIG_FILE, POINTER_SUFFIX } from '../store/project.js';
+import { resolveRevision, readCommitInfo } from '../git/revision.js';
+import { listCommitFiles, worktreeFiles, writeBlobBytes, writeTreeOf, writeCommitObject, setRef, removeRef, refsUnder, authorFrom, readBlobBytes, blobOid, type TreeFile } from '../git/tree.js';
+import type { GitRepo } from '../git/repo.js';
+import { loadPipeline, loadPipelineFrom, type Pipeline } from '../pipeline/definition.js';
+import { LOCK_FILE } from '../pipeline/lock.js';
+import { parseOverride, applyOverrides, type Override } from '../pipeline/overrides.js';
+import { flatten } from '../pipeline/values.js';
+import { projectRepo, type ProjectRepo } from './revisions.js';
+import { checkout } from './checkout.js';
+import { repro, type StageOutcome } from './repro.js';
+import { experimentName } from './exp-names.js';
+import { restoreLockedOutputs } from './restore-outputs.js';
+import { paramsDiff, metricsDiff, type DiffResult } from './params-metrics.js';
+
+export const EXP_REFS = 'refs/rx/exps';
+
+export interface ExpRunOptions {
+  overrides: string[];
+  name?: string;
+  stages: string[];
+  jobs?: number;
+}
+
+export interface ExpRunResult {
+  name: string;
+  ref: string;
+  commit: string;
+  baseline: string;
+  overrides: string[];
+  stages: StageOutcome[];
+  failed: string[];
+}
+
+async function headCommit(repo: GitRepo): Promise<string> {
+  try {
+    return await resolveRevision(repo, 'HEAD');
+  } catch {
+    throw new UsageError('the repository has no commits yet: commit the project first, then run experiments on it');
+  }
+}
+
+function inPrefix(prefix: string, p: string): string | undefined {
+  if (prefix === '') return p;
+  return p.startsWith(prefix + '/') ? p.slice(prefix.length + 1) : undefined;
+}
+
+async function uniqueName(repo: GitRepo, baseline: string, wanted: string | undefined, seed: number): Promise<string> {
+  const taken = new Set((await refsUnder(repo, `${EXP_REFS}/${baseline}`)).map((r) => r.ref.split('/').pop()!));
+  if (wanted !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(wanted)) throw new UsageError(`experiment name ${JSON.stringify(wanted)}: use letters, digits, '.', '_' and '-'`);
+    if (taken.has(wanted)) throw new UsageError(`an experiment named ${wanted} already exists on this baseline`, { hint: `remove it with rx exp rm ${wanted}, or choose another -n` });
+    return wanted;
+  }
+  for (let i = 0; ; i++) {
+    const n = experimentName(seed + i * 7919);
+    const name = i < 50 ? n : `${n}-${i}`;
+    if (!taken.has(name)) return name;
+  }
+}
+
+/** Files of the run directory that belong in the experiment's commit. */
+async function commitCandidates(dir: string, workspaceFiles: string[], pipeline: Pipeline): Promise<string[]> {
+  const out = new Set(workspaceFiles);
+  out.add(LOCK_FILE);
+  for (const s of pipeline.stages) {
+    for (const o of s.outs) {
+      if (!o.cache) {
+        const abs = absPath(dir, o.path);
+        const st = await fsp.lstat(abs).catch(() => undefined);
+        if (st?.isDirectory()) {
+          const walk = async (d: string, rel: string) => {
+            for (const e of await fsp.readdir(d, { withFileTypes: true })) {
+              if (e.isDirectory()) await walk(path.join(d, e.name), `${rel}/${e.name}`);
+              else out.add(`${rel}/${e.name}`);
+            }
+          };
+          await walk(abs, o.path);
+        } else out.add(o.path);
+      } else {
+        const parent = path.posix.dirname(o.path);
+        out.add(parent === '.' ? '.gitignore' : `${parent}/.gitignore`);
+      }
+    }
+  }
+  return [...out].sort(compareStrings);
+}
+
+export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpRunResult> {
+  const project = await openProject(ctx.cwd);
+  const pr = projectRepo(project);
+  const { repo, prefix } = pr;
+  const baseline = await headCommit(repo);
+  const overrides: Override[] = options.overrides.map(parseOverride);
+  const seed = createHash('sha256').update(`${ctx.clock.now().toISOString()}:${process.pid}:${options.overrides.join(' ')}`).digest().readUInt32BE(0);
+  const name = await uniqueName(repo, baseline, options.name, seed);
+
+  const dir = path.join(project.tmpDir, 'exp', `${name}-${process.pid}`);
+  const dispose = onExit(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.mkdir(dir, { recursive: true });
+    // HEAD plus uncommitted changes: every file git sees in the working tree, as it is there.
+    const visible = (await worktreeFiles(repo)).filter((f) => f.present);
+    const files: string[] = [];
+    for (const f of visible) {
+      const rel = inPrefix(prefix, f.path);
+      if (rel === undefined) continue;
+      const src = absPath(project.root, rel);
+      const dest = absPath(dir, rel);
+      await fsp.mkdir(path.dirname(dest), { recursive: true });
+      await fsp.copyFile(src, dest);
+      await fsp.chmod(dest, ((await fsp.stat(src)).mode & 0o111) !== 0 ? 0o755 : 0o644);
+      files.push(rel);
+    }
+    for (const file of [...new Set(overrides.map((o) => o.file))]) {
+      const abs = absPath(dir, file);
+      const text = await fsp.readFile(abs, 'utf8').catch(() => {
+        throw new UsageError(`-S: ${file} does not exist in the project`);
+      });
+      await fsp.writeFile(abs, applyOverrides(file, text, overrides));
+      if (!files.includes(file)) files.push(file);
+    }
+    const configText = await fsp.readFile(absPath(project.root, CONFIG_FILE), 'utf8');
+    const config = (parseYaml(configText) ?? { schema: 1 }) as Record<string, unknown>;
+    await fsp.writeFile(absPath(dir, CONFIG_FILE), stringifyYaml({ ...config, cache: project.store.dir }));
+    const inner: Context = { ...ctx, cwd: dir };
+    if (files.some((f) => f.endsWith(POINTER_SUFFIX))) await checkout(inner, { paths: [], force: true });
+    const run = await repro(inner, { targets: options.stages, jobs: options.jobs });
+    if (run.failed.length > 0) {
+      return { name, ref: '', commit: '', baseline, overrides: options.overrides, stages: run.stages, failed: run.failed };
+    }
+
+    // The run directory borrowed the project's store; the commit keeps the project's own settings.
+    await fsp.writeFile(absPath(dir, CONFIG_FILE), configText);
+    const pipeline = (await loadPipeline(dir))!;
+    const candidates = await commitCandidates(dir, files, pipeline);
+    const head = await listCommitFiles(repo, baseline);
+    const tree = new Map<string, TreeFile>();
+    for (const f of head) if (inPrefix(prefix, f.path) === undefined) tree.set(f.path, f);
+    for (const rel of candidates) {
+      const abs = absPath(dir, rel);
+      const st = await fsp.lstat(abs).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      const oid = await writeBlobBytes(repo, await fsp.readFile(abs));
+      const full = prefix === '' ? rel : `${prefix}/${rel}`;
+      tree.set(full, { path: full, oid, mode: (st.mode & 0o111) !== 0 ? '100755' : '100644' });
+    }
+    const treeOid = await writeTreeOf(repo, [...tree.values()]);
+    const message = `rx exp run ${name}\n\n${options.overrides.length > 0 ? options.overrides.map((o) => `-S ${o}`).join('\n') : 'no parameter overrides'}\n`;
+    const commit = await writeCommitObject(repo, treeOid, [baseline], message, await authorFrom(repo, ctx.env, ctx.clock.now()));
+    const ref = `${EXP_REFS}/${baseline}/${name}`;
+    await setRef(repo, ref, commit);
+    return { name, ref, commit, baseline, overrides: options.overrides, stages: run.stages, failed: [] };
+  } finally {
+    dispose();
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface ExpInfo {
+  name: string;
+  ref: string;
+  commit: string;
+  baseline: string;
+  timestamp: number;
+  message: string;
+}
+
+export async function listExperiments(pr: ProjectRepo, baseline: string | undefined): Promise<ExpInfo[]> {
+  const refs = await refsUnder(pr.repo, baseline ? `${EXP_REFS}/${baseline}` : EXP_REFS);
+  const out: ExpInfo[] = [];
+  for (const { ref, oid } of refs) {
+    const parts = ref.split('/');
+    const info = await readCommitInfo(pr.repo, oid);
+    out.push({ name: parts[parts.length - 1]!, ref, commit: oid, baseline: parts[parts.length - 2]!, timestamp: info.timestamp, message: info.message.split('\n')[0]! });
+  }
+  return out.sort((a, b) => a.timestamp - b.timestamp || compareStrings(a.name, b.name));
+}
+
+/** Finds an experiment by name (current baseline first), or by ref or commit prefix. */
+export async function findExperiment(pr: ProjectRepo, name: string): Promise<ExpInfo> {
+  const head = await resolveRevision(pr.repo, 'HEAD').catch(() => undefined);
+  const all = await listExperiments(pr, undefined);
+  const matches = all.filter((e) => e.name === name || e.ref === name || (name.length >= 7 && e.commit.startsWith(name)));
+  const current = matches.filter((e) => e.baseline === head);
+  if (current.length === 1) return current[0]!;
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) throw new UsageError(`no experiment named ${name}`, { hint: 'list them with rx exp list --all-baselines' });
+  throw new UsageError(`${name} names ${matches.length} experiments on other baselines: ${matches.map((m) => m.ref).join(', ')}`, { hint: 'name one by its ref' });
+}
+
+export async function expList(ctx: Context, options: { allBaselines?: boolean }): Promise<{ baseline?: string; experiments: ExpInfo[] }> {
+  const project = await openProject(ctx.cwd);
+  const pr = projectRepo(project);
+  const baseline = options.allBaselines ? undefined : await headCommit(pr.repo);
+  const r: { baseline?: string; experiments: ExpInfo[] } = { experiments: await listExperiments(pr, baseline) };
+  if (baseline) r.baseline = baseline;
+  return r;
+}
+
+export interface ExpRow {
+  name: string;
+  commit: string;
+  baseline: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+}
+
+async function valuesAt(pr: ProjectRepo, commit: string): Promise<{ params: Record<string, unknown>; metrics: Record<string, unknown> }> {
+  const files = await listCommitFiles(pr.repo, commit, pr.prefix);
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const read = async (rel: string) => {
+    const f = byPath.get(rel);
+    return f ? Buffer.from(await readBlobBytes(pr.repo, f.oid)).toString('utf8') : undefined;
+  };
+  const params: Record<string, unknown> = {};
+  const metrics: Record<string, unknown> = {};
+  const pipeline = await loadPipelineFrom(read);
+  if (!pipeline) return { params, metrics };
+  const used = new Map<string, Set<string> | null>();
+  for (const s of pipeline.stages) for (const p of s.params) used.set(p.file, p.keys === null || used.get(p.file) === null ? null : new Set([...(used.get(p.file) ?? []), ...p.keys]));
+  for (const [file, keys] of used) {
+    const t = await read(file);
+    if (t === undefined) continue;
+    const flat = flatten(parseYaml(t));
+    for (const [k, v] of flat) if (keys === null || [...keys].some((key) => k === key || k.startsWith(key + '.'))) params[file === 'params.yaml' ? k : `${file}:${k}`] = v;
+  }
+  for (const s of pipeline.stages) {
+    for (const o of s.outs) {
+      if (o.kind !== 'metric') continue;
+      const t = await read(o.path);
+      if (t === undefined) continue;
+      for (const [k, v] of flatten(parseYaml(t))) if (typeof v === 'number' || typeof v === 'boolean') metrics[`${o.path}:${k}`] = v;
+    }
+  }
+  return { params, metrics };
+}
+
+export async function expShow(ctx: Context, options: { allBaselines?: boolean; sortBy?: string; descending?: boolean }): Promise<{ rows: ExpRow[] }> {
+  const project = await openProject(ctx.cwd);
+  const pr = projectRepo(project);
+  const baseline = options.allBaselines ? undefined : await headCommit(pr.repo);
+  const rows: ExpRow[] = [];
+  if (baseline) rows.push({ name: 'HEAD', commit: baseline, baseline, ...(await valuesAt(pr, baseline)) });
+  for (const e of await listExperiments(pr, baseline)) rows.push({ name: e.name, commit: e.commit, baseline: e.baseline, ...(await valuesAt(pr, e.commit)) });
+  if (options.sortBy) {
+    const key = options.sortBy;
+    const pick = (r: ExpRow) => {
+      const hit = Object.entries({ ...r.metrics, ...r.params }).find(([k]) => k === key || k.endsWith(`:${key}`));
+      return hit?.[1];
+    };
+    if (!rows.some((r) => pick(r) !== undefined)) throw new UsageError(`--sort-by ${key}: no experiment has that param or metric`);
+    const dir = options.descending ? -1 : 1;
+    rows.sort((a, b) => {
+      const x = pick(a);
+      const y = pick(b);
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      return (typeof x === 'number' && typeof y === 'number' ? x - y : compareStrings(String(x), String(y))) * dir;
+    });
+  }
+  return { rows };
+}
+
+/** Writes an experiment's files into the working tree and restores its data and outputs. */
+export async function expApply(ctx: Context, options: { name: string; force?: boolean }): Promise<{ name: string; commit: string; written: string[] }> {
+  const project = await openProject(ctx.cwd);
+  const pr = projectRepo(project);
+  const exp = await findExperiment(pr, options.name);
+  const [expFiles, headFiles] = [await listCommitFiles(pr.repo, exp.commit, pr.prefix), await listCommitFiles(pr.repo, await headCommit(pr.repo), pr.prefix)];
+  const headByPath = new Map(headFiles.map((f) => [f.path, f]));
+  const changed = expFiles.filter((f) => headByPath.get(f.path)?.oid !== f.oid || headByPath.get(f.path)?.mode !== f.mode);
+  const conflicts: string[] = [];
+  for (const f of changed) {
+    const abs = absPath(project.root, f.path);
+    if (!existsSync(abs)) continue;
+    const current = blobOid(await fsp.readFile(abs));
+    const head = headByPath.get(f.path);
+    if (current !== f.oid && current !== head?.oid) conflicts.push(f.path);
+  }
+  if (conflicts.length > 0 && !options.force) {
+    throw new RxError('RX_WOULD_OVERWRITE', ExitCode.differences, `applying ${exp.name} would overwrite uncommitted changes:\n  ${conflicts.join('\n  ')}`, { hint: 'commit or stash them, or pass --force' });
+  }
+  for (const f of changed) {
+    const abs = absPath(project.root, f.path);
+    await fsp.mkdir(path.dirname(abs), { recursive: true });
+    const tmp = `${abs}.rx-apply.${process.pid}`;
+    await fsp.writeFile(tmp, await readBlobBytes(pr.repo, f.oid), { mode: f.mode === '100755' ? 0o755 : 0o644 });
+    await fsp.rename(tmp, abs);
+  }
+  // Data and outputs follow the applied pointers and lock.
+  if (expFiles.some((f) => f.path.endsWith(POINTER_SUFFIX))) await checkout(ctx, { paths: [], force: options.force });
+  await restoreLockedOutputs(ctx, project);
+  return { name: exp.name, commit: exp.commit, written: changed.map((f) => f.path) };
+}
+
+export async function expBranch(ctx: Context, options: { name: string; branch: string }): Promise<{ branch: string; commit: string }> {
+  const project = await openProject(ctx.cwd);
+  const pr = projectRepo(project);
+  const exp = await findExperiment(pr, options.name);
+  const ref = `refs/heads/${options.branch}`;
+  if ((await refsUnder(pr.repo, 'refs/heads')).some((r) => r.ref === ref)) throw new UsageError(`branch ${options.branch} already exists`);
+  await setRef(pr.repo, ref, exp.commit);
+  return { branch: options.branch, commit: exp.commit };
+}
+
+export async function expRemove(ctx: Context, options: { names: string[] }): Promise<{ removed: string[] }> {
+  const project = await openProject(ctx.cwd);
+  const pr = projectRepo(project);
+  const removed: string[] = [];
+  for (const n of options.names) {
+    const exp = await findExperiment(pr, n);
+    await removeRef(pr.repo, exp.ref);
+    removed.push(exp.ref);
+  }
+  return { removed };
+}
+
+/** Params and metrics of two experiments (or an experiment and HEAD), compared. */
+export async function expDiff(ctx: Context, options: { a: string; b?: string; all?: boolean }): Promise<{ a: string; b: string; params: DiffResult; metrics: DiffResult }> {
+  const project = await openProject(ctx.cwd);
+  const pr = projectRepo(project);
+  const resolve = async (n: string) => (n === 'HEAD' ? await headCommit(pr.repo) : (await findExperiment(pr, n)).commit);
+  const b = options.b ?? 'HEAD';
+  const [ca, cb] = [await resolve(options.a), await resolve(b)];
+  const label = (r: DiffResult) => ({ ...r, a: options.a, b });
+  return {
+    a: options.a,
+    b,
+    params: label(await paramsDiff(ctx, { revisions: [ca, cb], all: options.all })),
+    metrics: label(await metricsDiff(ctx, { revisions: [ca, cb], all: options.all })),
+  };
+}
