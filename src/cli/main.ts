@@ -18,6 +18,8 @@ import { registerParamsMetrics } from './commands/params-metrics.js';
 import { registerDag } from './commands/dag.js';
 import { registerHooks } from './commands/hooks.js';
 import { registerExp } from './commands/exp.js';
+import { registerDiff } from './commands/diff.js';
+import { registerLog } from './commands/log.js';
 
 import { RX_VERSION } from './version.js';
 
@@ -65,6 +67,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
   registerDag(program, io);
   registerHooks(program, io);
   registerExp(program, io);
+  registerDiff(program, io);
+  registerLog(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
 
   const wantsJson = argv.includes('--json');

@@ -28,7 +28,7 @@ async function parseFile(side: Side, file: string): Promise<unknown> {
 }
 
 /** The (file -> key -> value) map of params the side's stages use. */
-async function paramsOf(side: Side, pipeline: Pipeline | undefined): Promise<Map<string, Map<string, unknown>>> {
+export async function paramsOf(side: Side, pipeline: Pipeline | undefined): Promise<Map<string, Map<string, unknown>>> {
   const out = new Map<string, Map<string, unknown>>();
   if (!pipeline) return out;
   const wanted = new Map<string, Set<string> | null>();
@@ -54,7 +54,7 @@ async function paramsOf(side: Side, pipeline: Pipeline | undefined): Promise<Map
 }
 
 /** The (file -> key -> number) map of the metric files the side's stages declare. */
-async function metricsOf(side: Side, pipeline: Pipeline | undefined): Promise<Map<string, Map<string, unknown>>> {
+export async function metricsOf(side: Side, pipeline: Pipeline | undefined): Promise<Map<string, Map<string, unknown>>> {
   const out = new Map<string, Map<string, unknown>>();
   if (!pipeline) return out;
   const files = [...new Set(pipeline.stages.flatMap((s) => s.outs.filter((o) => o.kind === 'metric').map((o) => o.path)))].sort(compareStrings);
