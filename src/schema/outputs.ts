@@ -165,3 +165,224 @@ export const fsckOutputSchema = {
     repaired: { type: 'array', items: str },
   },
 } as const;
+
+const anyValue = {} as const;
+const strArr = { type: 'array', items: str } as const;
+
+const stageOutcome = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'action', 'reasons'],
+  properties: {
+    name: str,
+    action: { enum: ['up-to-date', 'ran', 'restored', 'run-cache', 'failed', 'would-run', 'frozen', 'not-run'] },
+    reasons: strArr,
+    exitCode: { type: 'integer' },
+    failedCommand: str,
+    message: str,
+  },
+} as const;
+
+export const reproOutputSchema = {
+  $id: 'rx/out/repro.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['stages', 'failed', 'recovered'],
+  properties: { stages: { type: 'array', items: stageOutcome }, failed: strArr, recovered: strArr },
+} as const;
+
+const verdict = { enum: ['bitwise', 'within-tolerance', 'diverged'] } as const;
+
+export const revReproOutputSchema = {
+  $id: 'rx/out/repro-rev.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['rev', 'commit', 'verdict', 'lockIdentical', 'envChanged', 'stages', 'failed', 'run'],
+  properties: {
+    rev: str,
+    commit: { type: 'string', pattern: '^[0-9a-f]{40}$' },
+    verdict,
+    lockIdentical: { type: 'boolean' },
+    envChanged: { type: 'boolean' },
+    dir: str,
+    failed: strArr,
+    run: { type: 'array', items: stageOutcome },
+    stages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'verdict', 'outputs', 'metrics'],
+        properties: {
+          name: str,
+          verdict,
+          outputs: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: str, expected: hashSchema, actual: hashSchema } } },
+          metrics: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['file', 'key', 'within'],
+              properties: { file: str, key: str, expected: anyValue, actual: anyValue, tolerance: { type: 'number' }, within: { type: 'boolean' } },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const verifyOutputSchema = {
+  $id: 'rx/out/verify.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['ok', 'stages', 'pointers', 'findings'],
+  properties: {
+    ok: { type: 'boolean' },
+    stages: int,
+    pointers: int,
+    findings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['code', 'file', 'message'],
+        properties: { code: { type: 'string', pattern: '^RX_VERIFY_[A-Z_]+$' }, file: str, stage: str, path: str, message: str },
+      },
+    },
+  },
+} as const;
+
+const valueRow = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['file', 'key', 'change'],
+  properties: { file: str, key: str, old: anyValue, new: anyValue, change: { enum: ['added', 'removed', 'modified', 'unchanged'] }, delta: { type: 'number' } },
+} as const;
+
+export const valueDiffOutputSchema = {
+  $id: 'rx/out/value-diff.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['a', 'b', 'rows'],
+  properties: { a: str, b: str, rows: { type: 'array', items: valueRow } },
+} as const;
+
+export const metricsShowOutputSchema = {
+  $id: 'rx/out/metrics-show.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['revision', 'metrics'],
+  properties: {
+    revision: str,
+    metrics: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['file', 'key', 'value'], properties: { file: str, key: str, value: anyValue } } },
+  },
+} as const;
+
+export const dagOutputSchema = {
+  $id: 'rx/out/dag.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['stages', 'edges'],
+  properties: {
+    stages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'cmd', 'deps', 'outs', 'frozen'],
+        properties: { name: str, cmd: { anyOf: [str, strArr] }, deps: strArr, outs: strArr, frozen: { type: 'boolean' } },
+      },
+    },
+    edges: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: str, to: str } } },
+  },
+} as const;
+
+const sizes = { type: 'object', additionalProperties: false, required: ['size', 'nfiles', 'hash'], properties: { size: int, nfiles: int, hash: hashSchema } } as const;
+
+export const diffOutputSchema = {
+  $id: 'rx/out/diff.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['a', 'b', 'params', 'metrics', 'stages', 'data', 'changed'],
+  properties: {
+    a: str,
+    b: str,
+    changed: { type: 'boolean' },
+    params: { type: 'array', items: valueRow },
+    metrics: { type: 'array', items: valueRow },
+    stages: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['name', 'change', 'reasons'], properties: { name: str, change: { enum: ['added', 'removed', 'modified'] }, reasons: strArr } },
+    },
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'change'],
+        properties: {
+          path: str,
+          change: { enum: ['added', 'removed', 'modified'] },
+          before: sizes,
+          after: sizes,
+          files: { type: 'object', additionalProperties: false, required: ['added', 'removed', 'modified'], properties: { added: strArr, removed: strArr, modified: strArr } },
+        },
+      },
+    },
+  },
+} as const;
+
+const expInfo = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'ref', 'commit', 'baseline', 'timestamp', 'message'],
+  properties: { name: str, ref: str, commit: str, baseline: str, timestamp: int, message: str },
+} as const;
+
+export const expRunOutputSchema = {
+  $id: 'rx/out/exp-run.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'ref', 'commit', 'baseline', 'overrides', 'stages', 'failed'],
+  properties: { name: str, ref: str, commit: str, baseline: str, overrides: strArr, stages: { type: 'array', items: stageOutcome }, failed: strArr },
+} as const;
+
+export const expListOutputSchema = {
+  $id: 'rx/out/exp-list.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['experiments'],
+  properties: { baseline: str, experiments: { type: 'array', items: expInfo } },
+} as const;
+
+export const expShowOutputSchema = {
+  $id: 'rx/out/exp-show.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['rows'],
+  properties: {
+    rows: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'commit', 'baseline', 'params', 'metrics'],
+        properties: { name: str, commit: str, baseline: str, params: { type: 'object' }, metrics: { type: 'object' } },
+      },
+    },
+  },
+} as const;
+
+export const logOutputSchema = {
+  $id: 'rx/out/log.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['entries'],
+  properties: {
+    entries: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['commit', 'timestamp', 'author', 'subject', 'metrics'], properties: { commit: str, timestamp: int, author: str, subject: str, metrics: { type: 'object' } } },
+    },
+  },
+} as const;
