@@ -2,6 +2,7 @@
 // that draws cli-progress bars on stderr when it is a terminal, and byte formatting.
 import { createRequire } from 'node:module';
 import type { Reporter, ProgressBar } from '../core/context.js';
+import { formatBytes } from '../report/format.js';
 
 export interface TerminalOptions {
   quiet: boolean;
@@ -26,16 +27,7 @@ export function colours(enabled: boolean): Colours {
   return { red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
+export { formatBytes };
 
 const noBar: ProgressBar = { tick() {}, setTotal() {}, stop() {} };
 const require = createRequire(import.meta.url);

@@ -1,7 +1,7 @@
 // Project-relative paths: rx stores every path in POSIX form relative to the project root,
 // and refuses anything that would escape the project or reach into .git or .rx.
 import * as path from 'node:path';
-import { realpathSync } from 'node:fs';
+import { realpathSync, existsSync } from 'node:fs';
 import { UsageError } from './errors.js';
 
 export function toPosix(p: string): string {
@@ -48,4 +48,15 @@ export function projectRelative(root: string, cwd: string, userPath: string): st
 
 export function absPath(root: string, rel: string): string {
   return path.join(root, ...rel.split('/'));
+}
+
+/** The nearest ancestor of start (inclusive) that holds `marker`, or undefined. */
+export function findUp(start: string, marker: string): string | undefined {
+  let current = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(current, marker))) return current;
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
 }

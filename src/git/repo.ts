@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { iso } from './iso.js';
+import { findUp } from '../core/paths.js';
 
 export interface GitRepo {
   dir: string;
@@ -13,13 +14,7 @@ export interface GitRepo {
 }
 
 export function findGitRoot(start: string): string | undefined {
-  let current = path.resolve(start);
-  for (;;) {
-    if (fs.existsSync(path.join(current, '.git'))) return current;
-    const parent = path.dirname(current);
-    if (parent === current) return undefined;
-    current = parent;
-  }
+  return findUp(start, '.git');
 }
 
 export function openRepo(dir: string): GitRepo {

@@ -3,17 +3,8 @@
 import type { SemanticDiff, DataChange } from '../pipeline/semantic-diff.js';
 import { formatValue, formatDelta, type ValueRow } from '../pipeline/values.js';
 import { markdownTable, textTable, type Table } from './table.js';
+import { formatBytes } from './format.js';
 
-function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
 
 function valueTable(rows: ValueRow[], d: SemanticDiff, what: string, withDelta: boolean): Table {
   const headers = ['file', what, d.a, d.b];
@@ -34,8 +25,8 @@ function dataSummary(c: DataChange): string {
   if (c.files) parts.push(`+${c.files.added.length} -${c.files.removed.length} ~${c.files.modified.length} files`);
   else if (c.before && c.after) parts.push(`${c.before.nfiles} -> ${c.after.nfiles} files`);
   else parts.push(`${(c.after ?? c.before)!.nfiles} files`);
-  if (c.before && c.after) parts.push(`${bytes(c.before.size)} -> ${bytes(c.after.size)}`);
-  else parts.push(bytes((c.after ?? c.before)!.size));
+  if (c.before && c.after) parts.push(`${formatBytes(c.before.size)} -> ${formatBytes(c.after.size)}`);
+  else parts.push(formatBytes((c.after ?? c.before)!.size));
   return parts.join(', ');
 }
 

@@ -105,13 +105,24 @@ export class ObjectStore {
       return false;
     }
     const tmp = await this.tempPath('obj');
+    await this.tryLinkTypes(mode, src, async () => tmp, async (link) => {
+      if (link === 'reflink') await fsp.copyFile(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
+      else if (link === 'hardlink') await fsp.link(src, tmp);
+      else await this.copyChecked(src, tmp, hash, size);
+      await this.install(tmp, hash);
+    });
+    return true;
+  }
+
+  /**
+   * Tries each usable link type in order, each with its own temp file (removed on failure);
+   * a type the filesystem refuses is remembered and not tried again.
+   */
+  private async tryLinkTypes<T>(mode: FileMode, target: string, tempFor: (link: LinkType) => Promise<string>, attempt: (link: LinkType, tmp: string) => Promise<T>): Promise<T> {
     for (const link of this.candidates(mode)) {
+      const tmp = await tempFor(link);
       try {
-        if (link === 'reflink') await fsp.copyFile(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
-        else if (link === 'hardlink') await fsp.link(src, tmp);
-        else await this.copyChecked(src, tmp, hash, size);
-        await this.install(tmp, hash);
-        return true;
+        return await attempt(link, tmp);
       } catch (err) {
         await fsp.rm(tmp, { force: true });
         const code = (err as NodeJS.ErrnoException).code;
@@ -122,7 +133,7 @@ export class ObjectStore {
         throw err;
       }
     }
-    throw new StoreIntegrityError('RX_NO_LINK_TYPE', `no usable link type among ${this.linkOrder.join(', ')} for ${src}`);
+    throw new StoreIntegrityError('RX_NO_LINK_TYPE', `no usable link type among ${this.linkOrder.join(', ')} for ${target}`);
   }
 
   /** The link types to try for a file of this mode; copy when none of the configured ones can serve. */
@@ -183,12 +194,12 @@ export class ObjectStore {
    */
   async materialise(hash: string, dest: string, mode: FileMode): Promise<LinkType> {
     const obj = this.objectPath(hash);
-    for (const link of this.candidates(mode)) {
-      // Links are made in the store's temp directory (it shares the object's filesystem), so a
-      // process killed before the rename leaves no stray file in the workspace; copies must be
-      // made next to dest, which may be on another filesystem.
-      const tmp = link === 'copy' ? tempNameIn(path.dirname(dest), path.basename(dest)) : await this.tempPath('link');
-      try {
+    // Links are made in the store's temp directory (it shares the object's filesystem), so a
+    // process killed before the rename leaves no stray file in the workspace; copies must be
+    // made next to dest, which may be on another filesystem.
+    const tempFor = async (link: LinkType) => (link === 'copy' ? tempNameIn(path.dirname(dest), path.basename(dest)) : await this.tempPath('link'));
+    try {
+      return await this.tryLinkTypes(mode, dest, tempFor, async (link, tmp) => {
         if (link === 'reflink') {
           await fsp.copyFile(obj, tmp, fsc.COPYFILE_FICLONE_FORCE);
           await fsp.chmod(tmp, mode === '755' ? 0o755 : 0o644);
@@ -206,20 +217,13 @@ export class ObjectStore {
         }
         await fsp.rename(tmp, dest);
         return link;
-      } catch (err) {
-        await fsp.rm(tmp, { force: true });
-        const code = (err as NodeJS.ErrnoException).code;
-        if (link !== 'copy' && code !== undefined && LINK_UNSUPPORTED.has(code)) {
-          this.unsupported.add(link);
-          continue;
-        }
-        if (isErrno(err, 'ENOENT') && !(await this.has(hash))) {
-          throw new StoreIntegrityError('RX_OBJECT_MISSING', `store object ${hash} is missing`, { data: { hash } });
-        }
-        throw err;
+      });
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') && !(await this.has(hash))) {
+        throw new StoreIntegrityError('RX_OBJECT_MISSING', `store object ${hash} is missing`, { data: { hash } });
       }
+      throw err;
     }
-    throw new StoreIntegrityError('RX_NO_LINK_TYPE', `no usable link type among ${this.linkOrder.join(', ')} for ${dest}`);
   }
 
   async readBytes(hash: string): Promise<Buffer> {

@@ -1,8 +1,9 @@
 // The on-disk layout of an rx project: finding its root, reading .rx/config.yaml and
 // opening the object store it configures. Everything under .rx/ is named here.
-import { promises as fsp, existsSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { NotProjectError } from '../core/errors.js';
+import { findUp } from '../core/paths.js';
 import { parseYamlValidated, type ParsedCache } from '../schema/validate.js';
 import { parsedCacheIn } from './parse-cache.js';
 import { configSchema } from '../schema/files.js';
@@ -32,13 +33,7 @@ export interface Project {
 
 /** The nearest ancestor of dir (inclusive) holding .rx/config.yaml, or undefined. */
 export function findProjectRoot(dir: string): string | undefined {
-  let current = path.resolve(dir);
-  for (;;) {
-    if (existsSync(path.join(current, CONFIG_FILE))) return current;
-    const parent = path.dirname(current);
-    if (parent === current) return undefined;
-    current = parent;
-  }
+  return findUp(dir, CONFIG_FILE);
 }
 
 export async function readConfig(root: string, parsed?: ParsedCache): Promise<ProjectConfig> {
