@@ -386,3 +386,11 @@ export const logOutputSchema = {
     },
   },
 } as const;
+
+export const installHooksOutputSchema = {
+  $id: 'rx/out/install-hooks.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['gitattributes', 'config', 'hooks', 'skipped'],
+  properties: { gitattributes: str, config: strArr, hooks: strArr, skipped: strArr },
+} as const;
