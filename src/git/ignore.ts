@@ -1,12 +1,12 @@
-// The block of .gitignore lines rx manages: one `/name` line per tracked path, kept in
-// the .gitignore of the directory that holds the pointer file, under a marker comment so
+// The block of .gitignore lines rx manages: one `/name` line per tracked path or cached
+// stage output, kept in the .gitignore of the directory that holds it, under a marker comment so
 // rx can tell its own lines from the user's.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileIfChanged } from '../core/atomic.js';
 import { absPath } from '../core/paths.js';
 
-export const IGNORE_MARKER = '# rx: data tracked by pointer files (rx add)';
+export const IGNORE_MARKER = '# rx: data and stage outputs kept in the rx store (.rx/cache)';
 
 function splitTarget(targetRel: string): { dir: string; name: string } {
   const dir = path.posix.dirname(targetRel);

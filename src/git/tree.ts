@@ -132,6 +132,18 @@ export async function setRef(repo: GitRepo, ref: string, oid: string): Promise<v
   await git.writeRef({ fs, gitdir: repo.gitdir, ref, value: oid, force: true });
 }
 
+/** Points a new ref at oid; false (and nothing written) when the ref already exists. */
+export async function createRef(repo: GitRepo, ref: string, oid: string): Promise<boolean> {
+  const git = await iso();
+  try {
+    await git.writeRef({ fs, gitdir: repo.gitdir, ref, value: oid, force: false });
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'AlreadyExistsError') return false;
+    throw err;
+  }
+}
+
 export async function removeRef(repo: GitRepo, ref: string): Promise<void> {
   const git = await iso();
   await git.deleteRef({ fs, gitdir: repo.gitdir, ref });
@@ -154,10 +166,25 @@ export async function refsUnder(repo: GitRepo, prefix: string): Promise<{ ref: s
   return out;
 }
 
+/**
+ * fs for isomorphic-git calls that should only read: statusMatrix refreshes the stat data
+ * of index entries and writes .git/index back in place (without git's index.lock). rx
+ * never touches the user's index, so that write is dropped; the refreshed copy stays in
+ * the operation's cache.
+ */
+function indexReadOnlyFs(repo: GitRepo): { promises: typeof fsp } {
+  const index = path.resolve(repo.gitdir, 'index');
+  const writeFile: typeof fsp.writeFile = async (file, data, options) => {
+    if (typeof file === 'string' && path.resolve(file) === index) return;
+    return fsp.writeFile(file, data, options);
+  };
+  return { promises: { ...fsp, writeFile } };
+}
+
 /** The files git sees in the working tree (tracked or untracked, not ignored), with whether each exists. */
 export async function worktreeFiles(repo: GitRepo): Promise<{ path: string; present: boolean }[]> {
   const git = await iso();
-  const matrix = await git.statusMatrix({ fs, dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache });
+  const matrix = await git.statusMatrix({ fs: indexReadOnlyFs(repo), dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache });
   return matrix.map(([p, , workdir]) => ({ path: p as string, present: workdir !== 0 })).sort((a, b) => compareStrings(a.path, b.path));
 }
 

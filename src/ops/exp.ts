@@ -14,7 +14,7 @@ import { compareStrings } from '../core/canonical.js';
 import { parseYaml, stringifyYaml } from '../core/yaml.js';
 import { openProject, CONFIG_FILE, POINTER_SUFFIX } from '../store/project.js';
 import { resolveRevision, readCommitInfo } from '../git/revision.js';
-import { listCommitFiles, worktreeFiles, writeBlobBytes, writeTreeOf, writeCommitObject, setRef, removeRef, refsUnder, authorFrom, readBlobBytes, blobOid, type TreeFile } from '../git/tree.js';
+import { listCommitFiles, worktreeFiles, writeBlobBytes, writeTreeOf, writeCommitObject, setRef, createRef, removeRef, refsUnder, authorFrom, readBlobBytes, blobOid, type TreeFile } from '../git/tree.js';
 import type { GitRepo } from '../git/repo.js';
 import { loadPipeline, loadPipelineFrom, type Pipeline } from '../pipeline/definition.js';
 import { LOCK_FILE } from '../pipeline/lock.js';
@@ -24,7 +24,6 @@ import { projectRepo, type ProjectRepo } from './revisions.js';
 import { checkout } from './checkout.js';
 import { repro, type StageOutcome } from './repro.js';
 import { experimentName } from './exp-names.js';
-import { restoreLockedOutputs } from './restore-outputs.js';
 import { paramsDiff, metricsDiff, type DiffResult } from './params-metrics.js';
 
 export const EXP_REFS = 'refs/rx/exps';
@@ -107,7 +106,7 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
   const baseline = await headCommit(repo);
   const overrides: Override[] = options.overrides.map(parseOverride);
   const seed = createHash('sha256').update(`${ctx.clock.now().toISOString()}:${process.pid}:${options.overrides.join(' ')}`).digest().readUInt32BE(0);
-  const name = await uniqueName(repo, baseline, options.name, seed);
+  let name = await uniqueName(repo, baseline, options.name, seed);
 
   const dir = path.join(project.tmpDir, 'exp', `${name}-${process.pid}`);
   const dispose = onExit(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,7 +138,8 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
     const config = (parseYaml(configText) ?? { schema: 1 }) as Record<string, unknown>;
     await fsp.writeFile(absPath(dir, CONFIG_FILE), stringifyYaml({ ...config, cache: project.store.dir }));
     const inner: Context = { ...ctx, cwd: dir };
-    if (files.some((f) => f.endsWith(POINTER_SUFFIX))) await checkout(inner, { paths: [], force: true });
+    // Tracked data and HEAD's stage outputs from the store: unchanged stages need not run.
+    await checkout(inner, { paths: [], force: true });
     const run = await repro(inner, { targets: options.stages, jobs: options.jobs });
     if (run.failed.length > 0) {
       return { name, ref: '', commit: '', baseline, overrides: options.overrides, stages: run.stages, failed: run.failed };
@@ -161,11 +161,17 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
       tree.set(full, { path: full, oid, mode: (st.mode & 0o111) !== 0 ? '100755' : '100644' });
     }
     const treeOid = await writeTreeOf(repo, [...tree.values()]);
-    const message = `rx exp run ${name}\n\n${options.overrides.length > 0 ? options.overrides.map((o) => `-S ${o}`).join('\n') : 'no parameter overrides'}\n`;
-    const commit = await writeCommitObject(repo, treeOid, [baseline], message, await authorFrom(repo, ctx.env, ctx.clock.now()));
-    const ref = `${EXP_REFS}/${baseline}/${name}`;
-    await setRef(repo, ref, commit);
-    return { name, ref, commit, baseline, overrides: options.overrides, stages: run.stages, failed: [] };
+    const author = await authorFrom(repo, ctx.env, ctx.clock.now());
+    // Experiments run concurrently may pick the same name: the ref is created only if it is
+    // new, and a generated name is chosen again rather than overwriting another's result.
+    for (let attempt = 1; ; attempt++) {
+      const message = `rx exp run ${name}\n\n${options.overrides.length > 0 ? options.overrides.map((o) => `-S ${o}`).join('\n') : 'no parameter overrides'}\n`;
+      const commit = await writeCommitObject(repo, treeOid, [baseline], message, author);
+      const ref = `${EXP_REFS}/${baseline}/${name}`;
+      if (await createRef(repo, ref, commit)) return { name, ref, commit, baseline, overrides: options.overrides, stages: run.stages, failed: [] };
+      if (options.name !== undefined) throw new UsageError(`an experiment named ${name} was recorded on this baseline while this one ran`, { hint: 'run it again with another -n' });
+      name = await uniqueName(repo, baseline, undefined, seed + attempt);
+    }
   } finally {
     dispose();
     await fsp.rm(dir, { recursive: true, force: true });
@@ -303,9 +309,8 @@ export async function expApply(ctx: Context, options: { name: string; force?: bo
     await fsp.writeFile(tmp, await readBlobBytes(pr.repo, f.oid), { mode: f.mode === '100755' ? 0o755 : 0o644 });
     await fsp.rename(tmp, abs);
   }
-  // Data and outputs follow the applied pointers and lock.
-  if (expFiles.some((f) => f.path.endsWith(POINTER_SUFFIX))) await checkout(ctx, { paths: [], force: options.force });
-  await restoreLockedOutputs(ctx, project);
+  // Data and stage outputs follow the applied pointer files and rx.lock.
+  await checkout(ctx, { paths: [], force: options.force });
   return { name: exp.name, commit: exp.commit, written: changed.map((f) => f.path) };
 }
 

@@ -26,6 +26,7 @@ export interface InstallHooksResult {
   skipped: string[];
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const HOOK_MARKER = '# installed by rx install-hooks';
 const ATTRIBUTES = [`${LOCK_FILE} merge=rx-lock diff=rx-lock`, '*.rx diff=rx-lock'];
 
@@ -104,13 +105,13 @@ export async function textconv(file: string): Promise<string> {
     if (lock.env) out.push(`env: rx ${lock.env.rx}, node ${lock.env.node}, ${lock.env.platform}-${lock.env.arch}${lock.env.tfjs_backend ? `, tfjs ${lock.env.tfjs_backend}` : ''}`);
     for (const [name, s] of Object.entries(lock.stages ?? {})) {
       out.push(`stage ${name}: cmd ${JSON.stringify(s.cmd)}`);
-      for (const dep of s.deps ?? []) out.push(`stage ${name}: dep ${dep.path} ${short(dep.hash)} (${dep.nfiles} files, ${dep.size} bytes)`);
+      for (const dep of s.deps ?? []) out.push(`stage ${name}: dep ${dep.path} ${short(dep.hash)} (${plural(dep.nfiles, 'file')}, ${plural(dep.size, 'byte')})`);
       for (const [file, values] of Object.entries(s.params ?? {})) for (const [k, v] of Object.entries(values)) out.push(`stage ${name}: param ${file}:${k} = ${JSON.stringify(v)}`);
-      for (const o of s.outs ?? []) out.push(`stage ${name}: out ${o.path} ${short(o.hash)} (${o.nfiles} files, ${o.size} bytes)`);
+      for (const o of s.outs ?? []) out.push(`stage ${name}: out ${o.path} ${short(o.hash)} (${plural(o.nfiles, 'file')}, ${plural(o.size, 'byte')})`);
       for (const [k, v] of Object.entries(s.seeds ?? {})) out.push(`stage ${name}: seed ${k} = ${v}`);
     }
     return out.join('\n') + '\n';
   }
-  if ('hash' in d && 'path' in d) return `${String(d.path)} (${String(d.type)}): ${short(d.hash)}, ${String(d.nfiles)} files, ${String(d.size)} bytes\n`;
+  if ('hash' in d && 'path' in d) return `${String(d.path)} (${String(d.type)}): ${short(d.hash)}, ${plural(Number(d.nfiles), 'file')}, ${plural(Number(d.size), 'byte')}\n`;
   return text;
 }

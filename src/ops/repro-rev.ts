@@ -112,7 +112,7 @@ export async function reproRev(ctx: Context, options: RevReproOptions): Promise<
     await fsp.mkdir(path.join(dir, '.rx'), { recursive: true });
     await fsp.writeFile(path.join(dir, CONFIG_FILE), stringifyYaml({ ...config, cache: project.store.dir }));
     const inner: Context = { ...ctx, cwd: dir };
-    if (files.some((f) => f.path.endsWith(POINTER_SUFFIX))) await checkout(inner, { paths: [], force: true });
+    if (files.some((f) => f.path.endsWith(POINTER_SUFFIX))) await checkout(inner, { paths: [], force: true, outputs: false });
     const run = await repro(inner, { targets: options.stages, force: true, runCache: false, jobs: options.jobs });
 
     const pipeline = (await loadPipeline(dir))!;

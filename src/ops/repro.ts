@@ -64,7 +64,8 @@ function checkSourceDeps(project: Project, pipeline: { locate: (p: (string | num
     const stage = graph.stages.get(name)!;
     for (const dep of stage.deps) {
       if (producerOf(graph, dep) === undefined && !existsSync(absPath(project.root, dep))) {
-        const at = [...stage.defPath, 'deps'];
+        const index = stage.depIndex?.[dep];
+        const at = index === undefined ? [...stage.defPath, 'deps'] : [...stage.defPath, 'deps', index];
         problems.push({ file: PIPELINE_FILE, ...pipeline.locate(at), field: fieldPath(at), message: `dependency ${dep} of stage ${name} does not exist and no stage produces it` });
       }
     }
@@ -117,6 +118,18 @@ function commitEntry(r: Runner, name: string, entry: LockStage): Promise<void> {
   });
   r.writeQueue = next.catch(() => {});
   return next;
+}
+
+/**
+ * Entries of stages no longer in rx.yaml leave the lock also when no stage wrote it (each
+ * write drops them): otherwise the commit that removes a stage records a lock that no
+ * re-execution of it rewrites byte for byte. The fingerprint stays the lock's own.
+ */
+async function dropRemovedStages(r: Runner): Promise<void> {
+  const removed = Object.keys(r.lock.stages).filter((n) => !r.graph.stages.has(n));
+  if (removed.length === 0) return;
+  for (const n of removed) delete r.lock.stages[n];
+  await writeLock(r.project.root, { schema: 1, env: r.lock.env ?? r.env, stages: r.lock.stages });
 }
 
 async function saveOutputs(r: Runner, stage: Stage): Promise<LockFileEntry[]> {
@@ -271,6 +284,7 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
       writeQueue: Promise.resolve(),
     };
     const stages = await schedule(r, order);
+    if (!options.dry && !stages.some((s) => s.action === 'ran' || s.action === 'run-cache')) await dropRemovedStages(r);
     return { stages, failed: stages.filter((s) => s.action === 'failed').map((s) => s.name), recovered };
   };
   return options.dry ? run() : withProjectLock(ctx, project, run);

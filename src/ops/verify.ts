@@ -131,9 +131,16 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<Veri
         continue;
       }
       const covering = pointerCovering(pointers, dep);
-      if (covering && covering[0] === dep) {
-        if (covering[1].hash !== recorded.hash) add({ ...at, code: 'RX_VERIFY_DEP_CHANGED', path: dep, message: `dependency ${dep} is tracked as ${covering[1].hash}, ${LOCK_FILE} says ${recorded.hash}` });
-        continue;
+      if (covering) {
+        // Data tracked by a pointer is compared through the pointer (and its manifest), not read.
+        const [target, ptr] = covering;
+        const tracked: LockFileEntry = { path: target, hash: ptr.hash, size: ptr.size, nfiles: ptr.nfiles };
+        if (ptr.type === 'dir') tracked.type = 'dir';
+        const implied = await impliedHash(project, noStore, tracked, dep);
+        if (implied !== undefined) {
+          if (implied !== recorded.hash) add({ ...at, code: 'RX_VERIFY_DEP_CHANGED', path: dep, message: `dependency ${dep} is tracked as ${implied}, ${LOCK_FILE} says ${recorded.hash}` });
+          continue;
+        }
       }
       if (covering && !existsSync(absPath(project.root, dep))) continue; // data not checked out here
       const now = await observePath(project, statCache, dep);

@@ -46,6 +46,8 @@ export interface Stage {
   seeds: Record<string, number | string>;
   /** Path of the stage's body in rx.yaml, for locating errors. */
   defPath: (string | number)[];
+  /** Where each dependency is written in the stage's deps list, for locating errors. */
+  depIndex?: Record<string, number>;
 }
 
 export interface Pipeline {
@@ -195,7 +197,12 @@ export function expandPipeline(raw: RawPipeline, locate: Locate, defaultParams: 
         if (r === undefined) problem(at, `${p} is outside the project`);
         return r;
       };
-      const deps = [...new Set((body.deps ?? []).map((d, i) => resolvePath(d, [...inst.defPath, 'deps', i])).filter((d): d is string => d !== undefined))].sort(compareStrings);
+      const depIndex: Record<string, number> = {};
+      (body.deps ?? []).forEach((d, i) => {
+        const p = resolvePath(d, [...inst.defPath, 'deps', i]);
+        if (p !== undefined && !(p in depIndex)) depIndex[p] = i;
+      });
+      const deps = Object.keys(depIndex).sort(compareStrings);
 
       const paramsByFile = new Map<string, Set<string> | null>();
       const addParam = (file: string, keys: string[] | null) => {
@@ -252,6 +259,7 @@ export function expandPipeline(raw: RawPipeline, locate: Locate, defaultParams: 
         env,
         seeds: body.seeds ?? {},
         defPath: inst.defPath,
+        depIndex,
       };
       if (body.desc !== undefined) stage.desc = body.desc;
       stages.push(stage);

@@ -55,8 +55,9 @@ export const checkoutOutputSchema = {
   $id: 'rx/out/checkout.json',
   type: 'object',
   additionalProperties: false,
-  required: ['paths'],
+  required: ['paths', 'unrestorable'],
   properties: {
+    unrestorable: { type: 'array', items: str },
     paths: {
       type: 'array',
       items: {
@@ -372,6 +373,16 @@ export const expShowOutputSchema = {
       },
     },
   },
+} as const;
+
+const valueDiff = { type: 'object', additionalProperties: false, required: ['a', 'b', 'rows'], properties: { a: str, b: str, rows: { type: 'array', items: valueRow } } } as const;
+
+export const expDiffOutputSchema = {
+  $id: 'rx/out/exp-diff.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['a', 'b', 'params', 'metrics'],
+  properties: { a: str, b: str, params: valueDiff, metrics: valueDiff },
 } as const;
 
 export const logOutputSchema = {

@@ -180,7 +180,8 @@ function parseYamlUncached<T>(file: string, text: string, schema: object): { val
   const value: unknown = doc.toJS();
   const validate = validatorFor(schema);
   if (validate(value)) return { value: value as T, locate };
-  const problems: FileProblem[] = (validate.errors ?? []).map((e) => {
+  // "must match then/else schema" only repeats the errors of the branch itself.
+  const problems: FileProblem[] = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => {
     const d = describe(e);
     const base = pointerToPath(e.instancePath);
     const node = d.keyOf !== undefined ? keyNodeAt(doc, base, d.keyOf) : nodeAt(doc, base);

@@ -109,7 +109,7 @@ t.test('git diff of rx.lock reads through the textconv', async (t) => {
   const diff = gitOk(dir, ['diff', '--', 'rx.lock']);
   t.match(diff, '-stage train: param params.yaml:train.lr = 0.1');
   t.match(diff, '+stage train: param params.yaml:train.lr = 0.2');
-  t.match(diff, /\+stage train: out model\/model\.txt sha256:[0-9a-f]{12} \(1 files, 15 bytes\)/);
+  t.match(diff, /\+stage train: out model\/model\.txt sha256:[0-9a-f]{12} \(1 file, 15 bytes\)/);
   t.notMatch(diff, 'hash: sha256:', 'no raw YAML lines');
   t.match(gitOk(dir, ['diff', '--no-textconv', '--', 'rx.lock']), 'hash: sha256:', 'raw YAML without the textconv');
 });

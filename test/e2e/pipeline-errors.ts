@@ -81,9 +81,9 @@ const yamlCases: { name: string; yaml: string; marker: string | ((yaml: string) 
   {
     name: 'a dependency that does not exist and no stage produces',
     yaml: insertAfter(good, '      - scripts/stats.sh', '      - data/missing.txt'),
-    // Located at the stage's deps list (its first entry).
-    marker: '      - scripts/stats.sh',
-    message: /stages\.stats\.deps: dependency data\/missing\.txt of stage stats does not exist and no stage produces it/,
+    // Located at the missing entry itself.
+    marker: '      - data/missing.txt',
+    message: /stages\.stats\.deps\[1\]: dependency data\/missing\.txt of stage stats does not exist and no stage produces it/,
     commands: [['repro'], ['repro', '--dry', 'stats']],
   },
 ];

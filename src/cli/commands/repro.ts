@@ -51,7 +51,7 @@ export function registerRepro(program: Command, io: CliIO): void {
       'Bring the pipeline in rx.yaml up to date: run each stage whose command, dependencies, parameters or\noutputs changed since rx.lock recorded it, restore outputs from the store or the run cache where\npossible, and skip the rest, saying why for each stage. Outputs of a failing stage are kept as they were.',
     )
     .argument('[stages...]', 'stages (or foreach/matrix groups) to bring up to date, with their upstream')
-    .option('-f, --force', 'run the selected stages even if they are up to date')
+    .option('-f, --force', 'run the selected stages (and their upstream) even if they are up to date')
     .option('--dry', 'print the plan and the reasons, run nothing')
     .option('--exit-code', 'with --dry: exit 1 if anything would run')
     .option('--downstream', 'the named stages and everything downstream of them (instead of upstream)')
@@ -66,7 +66,7 @@ export function registerRepro(program: Command, io: CliIO): void {
       examples(
         ['rx repro', 'run whatever changed'],
         ['rx repro --dry', 'show what would run and why'],
-        ['rx repro train --force', 'rerun train (and bring its upstream up to date)'],
+        ['rx repro train --force', 'rerun train and every stage upstream of it'],
         ['rx repro -j 2 --keep-going', 'two stages at a time, not stopping at the first failure'],
         ['rx repro --rev HEAD~3', 'did the commit three back reproduce bitwise? (exit 0 yes or within tolerance, 1 diverged)'],
       ),
