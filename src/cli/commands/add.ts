@@ -1,6 +1,7 @@
 // rx add PATH...
 import type { Command } from 'commander';
-import { add } from '../../ops/add.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadAddOps = () => import('../../ops/add.js');
 import { examples, type CliIO } from '../io.js';
 import { formatBytes } from '../terminal.js';
 
@@ -14,7 +15,7 @@ export function registerAdd(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx add data/raw', 'track a directory: writes data/raw.rx'], ['rx add model.bin --desc "baseline weights"', 'track one file with a description']))
     .action(async (paths: string[], opts: { json?: boolean; desc?: string }, cmd: Command) => {
-      const result = await add(io.context(cmd), { paths, desc: opts.desc });
+      const result = await (await loadAddOps()).add(io.context(cmd), { paths, desc: opts.desc });
       if (opts.json) return io.json(result);
       const lines = result.added.map((a) => {
         const what = a.type === 'dir' ? `${a.nfiles} files, ${formatBytes(a.size)}` : formatBytes(a.size);

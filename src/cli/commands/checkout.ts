@@ -1,6 +1,7 @@
 // rx checkout [PATH...]
 import type { Command } from 'commander';
-import { checkout } from '../../ops/checkout.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadCheckoutOps = () => import('../../ops/checkout.js');
 import { examples, type CliIO } from '../io.js';
 
 export function registerCheckout(program: Command, io: CliIO): void {
@@ -13,7 +14,7 @@ export function registerCheckout(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx checkout', 'restore every tracked path'], ['rx checkout data/raw', 'restore one directory after `git checkout` of an older pointer']))
     .action(async (paths: string[], opts: { json?: boolean; force?: boolean }, cmd: Command) => {
-      const result = await checkout(io.context(cmd), { paths, force: opts.force });
+      const result = await (await loadCheckoutOps()).checkout(io.context(cmd), { paths, force: opts.force });
       if (opts.json) return io.json(result);
       const changed = result.paths.filter((p) => p.action !== 'unchanged');
       if (changed.length === 0) return io.print('everything is up to date');

@@ -1,6 +1,7 @@
 // rx dag [--mermaid|--dot|--json]
 import type { Command } from 'commander';
-import { dag } from '../../ops/dag.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadDagOps = () => import('../../ops/dag.js');
 import { mermaidGraph, dotGraph, textGraph } from '../../report/graph.js';
 import { UsageError } from '../../core/errors.js';
 import { examples, type CliIO } from '../io.js';
@@ -16,7 +17,7 @@ export function registerDag(program: Command, io: CliIO): void {
     .addHelpText('after', examples(['rx dag', 'stages in run order'], ['rx dag --dot | dot -Tsvg > dag.svg', 'draw it with Graphviz']))
     .action(async (opts: { mermaid?: boolean; dot?: boolean; json?: boolean }, cmd: Command) => {
       if ([opts.mermaid, opts.dot, opts.json].filter(Boolean).length > 1) throw new UsageError('choose one of --mermaid, --dot, --json');
-      const d = await dag(io.context(cmd));
+      const d = await (await loadDagOps()).dag(io.context(cmd));
       if (opts.json) io.json(d);
       else io.print(opts.mermaid ? mermaidGraph(d) : opts.dot ? dotGraph(d) : textGraph(d));
     });

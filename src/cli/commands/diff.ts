@@ -1,6 +1,7 @@
 // rx diff [A [B]]
 import type { Command } from 'commander';
-import { diff } from '../../ops/diff.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadDiffOps = () => import('../../ops/diff.js');
 import { diffMarkdown, diffText } from '../../report/diff.js';
 import { examples, type CliIO } from '../io.js';
 
@@ -17,7 +18,7 @@ export function registerDiff(program: Command, io: CliIO): void {
     .option('--exit-code', 'exit 1 when anything differs')
     .addHelpText('after', examples(['rx diff', 'what the working tree changes'], ['rx diff main..HEAD --md > comment.md', 'the review comment for a branch']))
     .action(async (revisions: string[], opts: { md?: boolean; json?: boolean; exitCode?: boolean }, cmd: Command) => {
-      const d = await diff(io.context(cmd), { revisions });
+      const d = await (await loadDiffOps()).diff(io.context(cmd), { revisions });
       if (opts.json) io.json(d);
       else io.print(opts.md ? diffMarkdown(d) : diffText(d));
       if (opts.exitCode && d.changed) io.exitCode = 1;

@@ -1,6 +1,8 @@
 // rx exp run|list|show|diff|apply|branch|rm
 import type { Command } from 'commander';
-import { expRun, expList, expShow, expDiff, expApply, expBranch, expRemove, type ExpRow } from '../../ops/exp.js';
+import type { ExpRow } from '../../ops/exp.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadExpOps = () => import('../../ops/exp.js');
 import { formatValue, formatDelta } from '../../pipeline/values.js';
 import { textTable, markdownTable, type Table } from '../../report/table.js';
 import { UsageError } from '../../core/errors.js';
@@ -39,7 +41,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .action(async (stages: string[], opts: { set: string[]; name?: string; jobs: string; json?: boolean }, cmd: Command) => {
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive whole number, not ${opts.jobs}`);
-      const result = await expRun(io.context(cmd), { overrides: opts.set, name: opts.name, stages, jobs });
+      const result = await (await loadExpOps()).expRun(io.context(cmd), { overrides: opts.set, name: opts.name, stages, jobs });
       if (opts.json) io.json(result);
       else {
         io.print(renderRepro({ stages: result.stages, failed: result.failed, recovered: [] }, io.colours));
@@ -57,7 +59,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx exp list', 'experiments based on HEAD']))
     .action(async (opts: { allBaselines?: boolean; json?: boolean }, cmd: Command) => {
-      const r = await expList(io.context(cmd), opts);
+      const r = await (await loadExpOps()).expList(io.context(cmd), opts);
       if (opts.json) return io.json(r);
       if (r.experiments.length === 0) return io.print('no experiments' + (r.baseline ? ` on ${r.baseline.slice(0, 12)}` : ''));
       io.print(textTable({ headers: ['name', 'commit', 'baseline', 'created'], rows: r.experiments.map((e) => [e.name, e.commit.slice(0, 12), e.baseline.slice(0, 12), new Date(e.timestamp * 1000).toISOString()]) }));
@@ -72,7 +74,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx exp show --sort-by accuracy --desc', 'best first'], ['rx exp show --md', 'for a pull request']))
     .action(async (opts: { allBaselines?: boolean; sortBy?: string; desc?: boolean; md?: boolean; json?: boolean }, cmd: Command) => {
-      const r = await expShow(io.context(cmd), { allBaselines: opts.allBaselines, sortBy: opts.sortBy, descending: opts.desc });
+      const r = await (await loadExpOps()).expShow(io.context(cmd), { allBaselines: opts.allBaselines, sortBy: opts.sortBy, descending: opts.desc });
       if (opts.json) return io.json(r);
       const table = expTable(r.rows);
       io.print(opts.md ? markdownTable(table) : textTable(table));
@@ -86,7 +88,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .option('--md', 'print Markdown tables')
     .option('--json', 'print the result as JSON')
     .action(async (a: string, b: string | undefined, opts: { all?: boolean; md?: boolean; json?: boolean }, cmd: Command) => {
-      const r = await expDiff(io.context(cmd), { a, b, all: opts.all });
+      const r = await (await loadExpOps()).expDiff(io.context(cmd), { a, b, all: opts.all });
       if (opts.json) return io.json(r);
       const render = (t: Table) => (opts.md ? markdownTable(t) : textTable(t));
       const out: string[] = [];
@@ -103,7 +105,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .option('-f, --force', 'overwrite uncommitted changes to the files it brings')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
-      const r = await expApply(io.context(cmd), { name, force: opts.force });
+      const r = await (await loadExpOps()).expApply(io.context(cmd), { name, force: opts.force });
       if (opts.json) return io.json(r);
       io.print(`applied ${r.name} (${r.commit.slice(0, 12)}): ${r.written.length} file(s) written${r.written.length ? `: ${r.written.join(', ')}` : ''}`);
     });
@@ -114,7 +116,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .argument('<branch>')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, branch: string, opts: { json?: boolean }, cmd: Command) => {
-      const r = await expBranch(io.context(cmd), { name, branch });
+      const r = await (await loadExpOps()).expBranch(io.context(cmd), { name, branch });
       if (opts.json) return io.json(r);
       io.print(`branch ${r.branch} at ${r.commit.slice(0, 12)}`);
     });
@@ -124,7 +126,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .argument('<names...>')
     .option('--json', 'print the result as JSON')
     .action(async (names: string[], opts: { json?: boolean }, cmd: Command) => {
-      const r = await expRemove(io.context(cmd), { names });
+      const r = await (await loadExpOps()).expRemove(io.context(cmd), { names });
       if (opts.json) return io.json(r);
       io.print(`removed ${r.removed.join(', ')}`);
     });

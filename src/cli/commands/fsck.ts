@@ -1,6 +1,7 @@
 // rx fsck [--quick] [--repair]
 import type { Command } from 'commander';
-import { fsck } from '../../ops/fsck.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadFsckOps = () => import('../../ops/fsck.js');
 import { examples, type CliIO } from '../io.js';
 
 export function registerFsck(program: Command, io: CliIO): void {
@@ -13,7 +14,7 @@ export function registerFsck(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx fsck', 'check every object'], ['rx fsck --repair', 'quarantine corrupt objects so `rx add` can store good copies']))
     .action(async (opts: { quick?: boolean; repair?: boolean; json?: boolean }, cmd: Command) => {
-      const result = await fsck(io.context(cmd), { quick: opts.quick, repair: opts.repair });
+      const result = await (await loadFsckOps()).fsck(io.context(cmd), { quick: opts.quick, repair: opts.repair });
       const bad = result.corrupt.length + result.missing.length + result.dangling.length;
       if (opts.json) io.json(result);
       else {

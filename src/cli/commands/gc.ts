@@ -1,6 +1,7 @@
 // rx gc --workspace | --all-commits [--dry]
 import type { Command } from 'commander';
-import { gc } from '../../ops/gc.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadGcOps = () => import('../../ops/gc.js');
 import { UsageError } from '../../core/errors.js';
 import { examples, type CliIO } from '../io.js';
 import { formatBytes } from '../terminal.js';
@@ -18,7 +19,7 @@ export function registerGc(program: Command, io: CliIO): void {
     .action(async (opts: { workspace?: boolean; allCommits?: boolean; dry?: boolean; json?: boolean }, cmd: Command) => {
       if (opts.workspace && opts.allCommits) throw new UsageError('choose one scope: --workspace or --all-commits');
       const scope = opts.workspace ? 'workspace' : opts.allCommits ? 'all-commits' : undefined;
-      const result = await gc(io.context(cmd), { scope, dry: opts.dry });
+      const result = await (await loadGcOps()).gc(io.context(cmd), { scope, dry: opts.dry });
       if (opts.json) return io.json(result);
       const verb = result.dry ? 'would remove' : 'removed';
       io.print(`${verb} ${result.removed.length} object(s), ${formatBytes(result.removedBytes)}; kept ${result.kept}${result.scope === 'all-commits' ? ` (${result.commitsScanned} commits scanned)` : ''}`);

@@ -1,6 +1,7 @@
 // rx install-hooks, and the commands git calls: rx merge-driver, rx textconv
 import type { Command } from 'commander';
-import { installHooks, mergeDriver, textconv } from '../../ops/hooks.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadHooksOps = () => import('../../ops/hooks.js');
 import { examples, type CliIO } from '../io.js';
 
 function selfCommand(): string {
@@ -19,7 +20,7 @@ export function registerHooks(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx install-hooks', 'once per clone']))
     .action(async (opts: { force?: boolean; json?: boolean }, cmd: Command) => {
-      const result = await installHooks(io.context(cmd), { rxCommand: selfCommand(), force: opts.force });
+      const result = await (await loadHooksOps()).installHooks(io.context(cmd), { rxCommand: selfCommand(), force: opts.force });
       if (opts.json) return io.json(result);
       const lines = [`configured ${result.config.join(', ')}; attributes in ${result.gitattributes} (commit it)`];
       if (result.hooks.length) lines.push(`installed hooks: ${result.hooks.join(', ')}`);
@@ -34,7 +35,7 @@ export function registerHooks(program: Command, io: CliIO): void {
     .argument('<theirs>')
     .argument('[path]')
     .action(async (base: string, ours: string, theirs: string, file: string | undefined) => {
-      const result = await mergeDriver({ base, ours, theirs, label: file });
+      const result = await (await loadHooksOps()).mergeDriver({ base, ours, theirs, label: file });
       if (result.conflicts.length > 0) {
         process.stderr.write(`rx: ${file ?? 'rx.lock'}: stages changed on both sides: ${result.conflicts.join(', ')} (kept ours; run rx repro after resolving)\n`);
         io.exitCode = 1;
@@ -45,6 +46,6 @@ export function registerHooks(program: Command, io: CliIO): void {
     .description('git textconv for rx.lock and pointer files (installed by rx install-hooks)')
     .argument('<file>')
     .action(async (file: string) => {
-      process.stdout.write(await textconv(file));
+      process.stdout.write(await (await loadHooksOps()).textconv(file));
     });
 }

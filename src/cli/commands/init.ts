@@ -1,6 +1,7 @@
 // rx init [DIR]
 import type { Command } from 'commander';
-import { init } from '../../ops/init.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadInitOps = () => import('../../ops/init.js');
 import { examples, type CliIO } from '../io.js';
 
 export function registerInit(program: Command, io: CliIO): void {
@@ -12,7 +13,7 @@ export function registerInit(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx init', 'make the current directory an rx project'], ['rx init experiments/mnist', 'create a new project directory']))
     .action(async (dir: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      const result = await init(io.context(cmd), { dir });
+      const result = await (await loadInitOps()).init(io.context(cmd), { dir });
       if (opts.json) return io.json(result);
       const what = result.created.length === 0 ? 'already an rx project' : `initialised rx project`;
       io.print(`${what} in ${result.root}${result.createdGitRepo ? ' (new git repository)' : ''}`);

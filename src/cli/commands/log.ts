@@ -1,6 +1,7 @@
 // rx log
 import type { Command } from 'commander';
-import { log } from '../../ops/log.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadLogOps = () => import('../../ops/log.js');
 import { formatValue } from '../../pipeline/values.js';
 import { textTable, markdownTable } from '../../report/table.js';
 import { UsageError } from '../../core/errors.js';
@@ -18,7 +19,7 @@ export function registerLog(program: Command, io: CliIO): void {
     .action(async (rev: string | undefined, opts: { maxCount?: string; md?: boolean; json?: boolean }, cmd: Command) => {
       const max = opts.maxCount === undefined ? undefined : Number(opts.maxCount);
       if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new UsageError(`--max-count must be a positive whole number, not ${opts.maxCount}`);
-      const r = await log(io.context(cmd), { rev, max });
+      const r = await (await loadLogOps()).log(io.context(cmd), { rev, max });
       if (opts.json) return io.json(r);
       if (r.entries.length === 0) return io.print('no commit changed rx.lock');
       const keys = [...new Set(r.entries.flatMap((e) => Object.keys(e.metrics)))].sort();

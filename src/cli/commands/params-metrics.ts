@@ -1,6 +1,8 @@
 // rx params diff, rx metrics show|diff
 import type { Command } from 'commander';
-import { paramsDiff, metricsShow, metricsDiff, type DiffResult } from '../../ops/params-metrics.js';
+import type { DiffResult } from '../../ops/params-metrics.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadParamsMetricsOps = () => import('../../ops/params-metrics.js');
 import { formatValue, formatDelta } from '../../pipeline/values.js';
 import { textTable, markdownTable, type Table } from '../../report/table.js';
 import { examples, type CliIO } from '../io.js';
@@ -38,7 +40,7 @@ export function registerParamsMetrics(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx params diff', 'what changed since the last commit'], ['rx params diff main HEAD --md', 'a table for a pull request']))
     .action(async (revisions: string[], opts: { all?: boolean; md?: boolean; json?: boolean }, cmd: Command) => {
-      printDiff(io, await paramsDiff(io.context(cmd), { revisions, all: opts.all }), opts, false, 'parameters');
+      printDiff(io, await (await loadParamsMetricsOps()).paramsDiff(io.context(cmd), { revisions, all: opts.all }), opts, false, 'parameters');
     });
 
   const metrics = program.command('metrics').summary('metrics the stages write');
@@ -50,7 +52,7 @@ export function registerParamsMetrics(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx metrics show', 'metrics in the workspace'], ['rx metrics show HEAD~3', 'metrics as committed three commits ago']))
     .action(async (revision: string | undefined, opts: { md?: boolean; json?: boolean }, cmd: Command) => {
-      const result = await metricsShow(io.context(cmd), { revision });
+      const result = await (await loadParamsMetricsOps()).metricsShow(io.context(cmd), { revision });
       if (opts.json) return io.json(result);
       if (result.metrics.length === 0) return io.print(`no metrics in ${result.revision}`);
       const table: Table = { headers: ['file', 'key', 'value'], rows: result.metrics.map((m) => [m.file, m.key, formatValue(m.value)]), right: [2] };
@@ -65,6 +67,6 @@ export function registerParamsMetrics(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx metrics diff', 'metric deltas since the last commit'], ['rx metrics diff main..HEAD --md', 'deltas of a branch, for a pull request']))
     .action(async (revisions: string[], opts: { all?: boolean; md?: boolean; json?: boolean }, cmd: Command) => {
-      printDiff(io, await metricsDiff(io.context(cmd), { revisions, all: opts.all }), opts, true, 'metrics');
+      printDiff(io, await (await loadParamsMetricsOps()).metricsDiff(io.context(cmd), { revisions, all: opts.all }), opts, true, 'metrics');
     });
 }

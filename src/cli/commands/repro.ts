@@ -1,7 +1,11 @@
 // rx repro [STAGE...]
 import type { Command } from 'commander';
-import { repro, type ReproResult } from '../../ops/repro.js';
-import { reproRev, type RevReproResult } from '../../ops/repro-rev.js';
+import type { ReproResult } from '../../ops/repro.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadReproOps = () => import('../../ops/repro.js');
+import type { RevReproResult } from '../../ops/repro-rev.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadReproRevOps = () => import('../../ops/repro-rev.js');
 import { formatValue } from '../../pipeline/values.js';
 import { UsageError } from '../../core/errors.js';
 import { examples, type CliIO } from '../io.js';
@@ -76,14 +80,14 @@ export function registerRepro(program: Command, io: CliIO): void {
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive whole number, not ${opts.jobs}`);
       if (opts.rev !== undefined) {
         if (opts.dry || opts.downstream) throw new UsageError('--rev re-executes a commit; it does not combine with --dry or --downstream');
-        const verdict = await reproRev(io.context(cmd), { rev: opts.rev, stages, keep: opts.keep, jobs });
+        const verdict = await (await loadReproRevOps()).reproRev(io.context(cmd), { rev: opts.rev, stages, keep: opts.keep, jobs });
         if (opts.json) io.json(verdict);
         else io.print(renderVerdict(verdict, io.colours));
         io.exitCode = verdict.failed.length > 0 ? 5 : verdict.verdict === 'diverged' ? 1 : 0;
         return;
       }
       if (opts.keep) throw new UsageError('--keep goes with --rev');
-      const result = await repro(io.context(cmd), { targets: stages, force: opts.force, dry: opts.dry, downstream: opts.downstream, jobs, keepGoing: opts.keepGoing, runCache: opts.runCache });
+      const result = await (await loadReproOps()).repro(io.context(cmd), { targets: stages, force: opts.force, dry: opts.dry, downstream: opts.downstream, jobs, keepGoing: opts.keepGoing, runCache: opts.runCache });
       if (opts.json) io.json(result);
       else io.print(renderRepro(result, io.colours));
       if (result.failed.length > 0) {

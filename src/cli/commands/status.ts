@@ -1,6 +1,8 @@
 // rx status [PATH...]
 import type { Command } from 'commander';
-import { status, type StatusResult } from '../../ops/status.js';
+import type { StatusResult } from '../../ops/status.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadStatusOps = () => import('../../ops/status.js');
 import { examples, type CliIO } from '../io.js';
 import type { Colours } from '../terminal.js';
 
@@ -60,7 +62,7 @@ export function registerStatus(program: Command, io: CliIO): void {
     .addHelpText('after', examples(['rx status', 'what changed since the last rx add or checkout'], ['rx status --json --exit-code', 'for scripts: JSON, and exit 1 if anything changed']))
     .action(async (paths: string[], opts: { json?: boolean; exitCode?: boolean }, cmd: Command) => {
       const ctx = io.context(cmd);
-      const result = await status(ctx, { paths });
+      const result = await (await loadStatusOps()).status(ctx, { paths });
       if (opts.json) io.json(result);
       else io.print(renderStatus(result, io.colours, Boolean(cmd.optsWithGlobals().verbose)));
       if (opts.exitCode && !result.clean) io.exitCode = 1;

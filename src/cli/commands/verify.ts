@@ -1,6 +1,7 @@
 // rx verify [--no-store]
 import type { Command } from 'commander';
-import { verify } from '../../ops/verify.js';
+// Loaded when the command runs, so that start-up pays only for the command used.
+const loadVerifyOps = () => import('../../ops/verify.js');
 import { examples, type CliIO } from '../io.js';
 
 export function registerVerify(program: Command, io: CliIO): void {
@@ -14,7 +15,7 @@ export function registerVerify(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx verify', 'full check, before pushing'], ['rx verify --no-store --json', 'in CI, where the store is not available']))
     .action(async (opts: { store: boolean; json?: boolean }, cmd: Command) => {
-      const result = await verify(io.context(cmd), { noStore: !opts.store });
+      const result = await (await loadVerifyOps()).verify(io.context(cmd), { noStore: !opts.store });
       if (opts.json) io.json(result);
       else if (result.ok) io.print(`verified: ${result.stages} stage(s), ${result.pointers} pointer file(s), no findings`);
       else io.print(result.findings.map((f) => `${f.code}  ${f.file}${f.stage ? ` [${f.stage}]` : ''}: ${f.message}`).join('\n'));
