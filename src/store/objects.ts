@@ -2,7 +2,7 @@
 // are written to a temp file on the same filesystem, renamed into place and made
 // read-only. Durability is batched: new objects are synced once (syncfs) before any
 // pointer or lock that names them is written, as git's core.fsyncMethod=batch does.
-import { promises as fsp, constants as fsc, createReadStream } from 'node:fs';
+import { promises as fsp, constants as fsc, createReadStream, lstatSync, chmodSync, linkSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,6 +15,8 @@ const execFileP = promisify(execFile);
 export type LinkType = 'reflink' | 'hardlink' | 'copy';
 export const defaultLinkOrder: LinkType[] = ['reflink', 'hardlink', 'copy'];
 export type FileMode = '644' | '755';
+/** What putFile did: stored a new object, found it stored, or also replaced the workspace file by a link to it. */
+export type PutOutcome = 'created' | 'present' | 'relinked';
 
 const LINK_UNSUPPORTED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS', 'EMLINK']);
 
@@ -98,11 +100,14 @@ export class ObjectStore {
    * file becomes the read-only object itself), copy. Returns true if an object was created.
    * Executable files are never hardlinked, since the object's mode is shared.
    */
-  async putFile(src: string, hash: string, size: number, mode: FileMode): Promise<boolean> {
+  async putFile(src: string, hash: string, size: number, mode: FileMode): Promise<PutOutcome> {
+    if (mode === '644' && this.preferredLink() === 'hardlink') {
+      const fast = this.linkIntoStore(src, hash);
+      if (fast) return fast;
+    }
     const existing = await this.stat(hash);
     if (existing && existing.size === size) {
-      await this.relinkWorkspace(src, hash, mode, existing.ino);
-      return false;
+      return (await this.relinkWorkspace(src, hash, mode, existing.ino)) ? 'relinked' : 'present';
     }
     const tmp = await this.tempPath('obj');
     await this.tryLinkTypes(mode, src, async () => tmp, async (link) => {
@@ -111,7 +116,44 @@ export class ObjectStore {
       else await this.copyChecked(src, tmp, hash, size);
       await this.install(tmp, hash);
     });
-    return true;
+    return 'created';
+  }
+
+  private preferredLink(): LinkType | undefined {
+    return this.linkOrder.find((l) => !this.unsupported.has(l));
+  }
+
+  /**
+   * The common case, made cheap (two system calls, no thread-pool round trips): the
+   * workspace file becomes read-only and is hardlinked straight to the object's name.
+   * link(2) is atomic and the content is complete, so no temp name is needed. Returns
+   * undefined when the object exists already or hardlinks are refused (the caller then
+   * takes the general path).
+   */
+  private linkIntoStore(src: string, hash: string): PutOutcome | undefined {
+    const dest = this.objectPath(hash);
+    const previousMode = lstatSync(src).mode & 0o7777;
+    chmodSync(src, 0o444);
+    try {
+      try {
+        linkSync(src, dest);
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err;
+        mkdirSync(path.dirname(dest), { recursive: true });
+        linkSync(src, dest);
+      }
+      this.pending.push(dest);
+      return 'created';
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return undefined;
+      chmodSync(src, previousMode);
+      if (code !== undefined && LINK_UNSUPPORTED.has(code)) {
+        this.unsupported.add('hardlink');
+        return undefined;
+      }
+      throw err;
+    }
   }
 
   /**
@@ -148,17 +190,17 @@ export class ObjectStore {
    * object too) gets its own copy and the object is made read-only again; with hardlinks
    * preferred, a separate copy of a non-executable is replaced by the object (dedupe).
    */
-  private async relinkWorkspace(src: string, hash: string, mode: FileMode, objectIno: bigint): Promise<void> {
+  private async relinkWorkspace(src: string, hash: string, mode: FileMode, objectIno: bigint): Promise<boolean> {
     const st = await fsp.lstat(src, { bigint: true });
     if (st.ino === objectIno) {
-      if (mode === '755') {
-        await fsp.chmod(this.objectPath(hash), 0o444);
-        await this.materialise(hash, src, mode);
-      }
-      return;
+      if (mode !== '755') return false;
+      await fsp.chmod(this.objectPath(hash), 0o444);
+      await this.materialise(hash, src, mode);
+      return true;
     }
-    const preferred = this.linkOrder.find((l) => !this.unsupported.has(l));
-    if (preferred === 'hardlink' && mode === '644') await this.materialise(hash, src, mode);
+    if (this.preferredLink() !== 'hardlink' || mode !== '644') return false;
+    await this.materialise(hash, src, mode);
+    return true;
   }
 
   /** Copies a file while hashing it; a source that changed since it was hashed is refused. */

@@ -8,7 +8,7 @@ import { mapLimit } from '../core/concurrency.js';
 import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
 import type { FileMode } from './objects.js';
-import { scanPath, applyStatCache, hashMissing, dirManifestFor, cacheFromScan, type Scan } from './workspace.js';
+import { scanPath, applyStatCache, scanMatchesCache, hashMissing, dirManifestFor, cacheFromScan, type Scan } from './workspace.js';
 
 export interface SavedTarget {
   type: 'file' | 'dir';
@@ -28,6 +28,9 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   const scan: Scan = scanPath(absPath(project.root, rel), rel);
   if (scan.kind === 'missing') throw new UsageError(`${rel}: no such file or directory`, { data: { path: rel } });
   const cache = await statCache.load(rel);
+  // Nothing changed since the last save and the target's object is stored: files linked
+  // from the store (a link count of 2 or more) need no store work at all.
+  const unchanged = scanMatchesCache(scan, cache) && (await project.store.has(cache.targetHash!));
   const todo = applyStatCache(scan, cache);
   const todoBytes = todo.reduce((s, f) => s + f.size, 0);
   const bar = todoBytes > BAR_BYTES || todo.length > BAR_FILES ? reporter.progress(`hashing ${rel}`, todoBytes, 'bytes') : undefined;
@@ -39,13 +42,15 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
 
   const storeBar = scan.files.length > BAR_FILES ? reporter.progress(`storing ${rel}`, scan.files.length, 'files') : undefined;
   let newObjects = 0;
+  let relinked = false;
   try {
-    const flags = await mapLimit(scan.files, STORE_CONCURRENCY, async (f) => {
-      const made = await project.store.putFile(f.abs, f.hash!, f.size, f.mode);
+    const outcomes = await mapLimit(scan.files, STORE_CONCURRENCY, async (f) => {
+      const outcome = unchanged && f.nlink >= 2 ? 'present' : await project.store.putFile(f.abs, f.hash!, f.size, f.mode);
       storeBar?.tick(1);
-      return made;
+      return outcome;
     });
-    newObjects = flags.filter(Boolean).length;
+    newObjects = outcomes.filter((o) => o === 'created').length;
+    relinked = outcomes.includes('relinked');
   } finally {
     storeBar?.stop();
   }
@@ -60,10 +65,14 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
     if (await project.store.putBytes(dm.hash, dm.text)) newObjects += 1;
     saved = { type: 'dir', hash: dm.hash, size, nfiles: scan.files.length, mode: '644', hashedFiles: todo.length, newObjects };
   }
-  // Re-stat: hardlinking into the store keeps the stat key, but relinking or copying does not.
-  const after = scanPath(absPath(project.root, rel), rel);
-  const byRel = new Map(scan.files.map((f) => [f.rel, f.hash]));
-  for (const f of after.files) f.hash = byRel.get(f.rel);
+  if (unchanged && !relinked) return saved;
+  // Hardlinking into the store keeps every part of the stat key but the link count;
+  // replacing a workspace file by a link to the object does not, so re-stat then.
+  const after = relinked ? scanPath(absPath(project.root, rel), rel) : scan;
+  if (relinked) {
+    const byRel = new Map(scan.files.map((f) => [f.rel, f.hash]));
+    for (const f of after.files) f.hash = byRel.get(f.rel);
+  }
   await statCache.save(rel, cacheFromScan(after, saved.hash));
   return saved;
 }

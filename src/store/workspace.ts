@@ -17,6 +17,8 @@ export interface WorkspaceFile {
   size: number;
   mode: FileMode;
   key: string;
+  /** Hard links to the file; 2 or more when it is linked from the store. */
+  nlink: number;
   hash?: string;
 }
 
@@ -30,7 +32,7 @@ function modeOf(st: BigIntStats): FileMode {
 }
 
 function fileEntry(rel: string, abs: string, st: BigIntStats): WorkspaceFile {
-  return { rel, abs, size: Number(st.size), mode: modeOf(st), key: statKey(st) };
+  return { rel, abs, size: Number(st.size), mode: modeOf(st), key: statKey(st), nlink: Number(st.nlink) };
 }
 
 function unsupported(display: string, what: string): UsageError {

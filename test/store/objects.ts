@@ -17,8 +17,8 @@ for (const link of [['hardlink'], ['copy'], ['reflink', 'hardlink', 'copy']] as 
     const src = path.join(dir, 'a.bin');
     writeFileSync(src, 'payload');
     const hash = await hashBytes('sha256', 'payload');
-    t.equal(await store.putFile(src, hash, 7, '644'), true);
-    t.equal(await store.putFile(src, hash, 7, '644'), false, 'second put is a no-op');
+    t.equal(await store.putFile(src, hash, 7, '644'), 'created');
+    t.equal(await store.putFile(src, hash, 7, '644'), 'present', 'second put is a no-op');
     await store.flush();
     const obj = store.objectPath(hash);
     t.match(obj, /cache\/sha256\/[0-9a-f]{2}\/[0-9a-f]{62}$/);
