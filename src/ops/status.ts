@@ -109,7 +109,7 @@ async function statusOf(project: Project, statCache: StatCache, ref: PointerRef)
   const pointer = await readPointer(project.root, ref.pointerRel, project.parsed);
   const targetRel = targetOfPointer(ref.pointerRel, pointer);
   const base = { path: targetRel, pointer: ref.pointerRel, hash: pointer.hash };
-  const state = await evaluateTarget(project, statCache, targetRel);
+  const state = await evaluateTarget(project, statCache, targetRel, undefined, { fileHashes: false });
   if (state.currentHash === undefined) {
     const missing = await missingObjectCount(project, pointer, false);
     return missing > 0 ? { ...base, state: 'missing-workspace', missingObjects: missing } : { ...base, state: 'missing-workspace' };
@@ -117,7 +117,9 @@ async function statusOf(project: Project, statCache: StatCache, ref: PointerRef)
   if (state.currentHash !== pointer.hash || (pointer.type === 'file' && (pointer.mode ?? '644') !== state.scan.files[0]?.mode)) {
     const entry: StatusEntry = { ...base, state: 'modified' };
     if (pointer.type === 'dir' && state.scan.kind === 'dir') {
-      const changes = await dirChanges(project, pointer, state.scan.files);
+      // The summary vouched for the whole directory without per-file hashes: fetch them now.
+      const files = state.scan.files.some((f) => f.hash === undefined) ? (await evaluateTarget(project, statCache, targetRel)).scan.files : state.scan.files;
+      const changes = await dirChanges(project, pointer, files);
       if (changes) entry.changes = changes;
     }
     return entry;

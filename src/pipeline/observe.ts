@@ -6,7 +6,7 @@ import { evaluateTarget } from '../store/tracked.js';
 import type { LockFileEntry } from './lock.js';
 
 export async function observePath(project: Project, statCache: StatCache, rel: string): Promise<LockFileEntry | undefined> {
-  const state = await evaluateTarget(project, statCache, rel);
+  const state = await evaluateTarget(project, statCache, rel, undefined, { fileHashes: false });
   if (state.currentHash === undefined) return undefined;
   const size = state.scan.files.reduce((s, f) => s + f.size, 0);
   const entry: LockFileEntry = { path: rel, hash: state.currentHash, size, nfiles: state.scan.files.length };

@@ -13,6 +13,13 @@ export function statKey(st: BigIntStats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${exec}`;
 }
 
+/** A digest of (path, stat key) pairs in order: equal digests mean nothing was touched. */
+export function statDigest(entries: Iterable<[string, string]>): string {
+  const h = createHash('sha256');
+  for (const [rel, key] of entries) h.update(`${rel}\0${key}\n`);
+  return h.digest('hex');
+}
+
 export interface TargetCache {
   /** rel path within the target ('' for a single file) -> [stat key, hash] */
   files: Map<string, [string, string]>;
@@ -41,8 +48,21 @@ export class StatCache {
     this.readOnly = options.readOnly ?? false;
   }
 
-  private fileFor(target: string): string {
-    return path.join(this.dir, createHash('sha256').update(target).digest('hex').slice(0, 32) + '.json');
+  private fileFor(target: string, suffix = '.json'): string {
+    return path.join(this.dir, createHash('sha256').update(target).digest('hex').slice(0, 32) + suffix);
+  }
+
+  /**
+   * The small summary saved beside the full cache: when a fresh scan has the same digest,
+   * the target is unchanged and the full cache (megabytes for 100k files) is never parsed.
+   */
+  async loadSummary(target: string): Promise<{ targetHash: string; digest: string; count: number } | undefined> {
+    try {
+      const s = JSON.parse(await fsp.readFile(this.fileFor(target, '.summary.json'), 'utf8')) as { v: number; path: string; algo: string; targetHash: string; digest: string; count: number };
+      return s.v === 1 && s.path === target && s.algo === this.algo ? s : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async load(target: string): Promise<TargetCache> {
@@ -67,6 +87,14 @@ export class StatCache {
       files: [...cache.files].map(([rel, [key, hash]]) => [rel, key, hash]),
     };
     await fsp.mkdir(this.dir, { recursive: true });
+    // The summary goes first and is removed when stale, so it never vouches for another cache.
+    const summaryFile = this.fileFor(target, '.summary.json');
+    await fsp.rm(summaryFile, { force: true });
     await writeFileAtomic(this.fileFor(target), JSON.stringify(data), { durable: false });
+    if (cache.targetHash !== undefined && cache.files.size > 0) {
+      const digest = statDigest([...cache.files].map(([rel, [key]]) => [rel, key]));
+      const summary = { v: 1, path: target, algo: this.algo, targetHash: cache.targetHash, digest, count: cache.files.size };
+      await writeFileAtomic(summaryFile, JSON.stringify(summary), { durable: false });
+    }
   }
 }

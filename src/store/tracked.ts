@@ -5,7 +5,7 @@ import { absPath } from '../core/paths.js';
 import { parseJsonValidated } from '../schema/validate.js';
 import { dirManifestSchema } from '../schema/files.js';
 import type { Project } from './project.js';
-import type { StatCache } from './stat-cache.js';
+import { statDigest, type StatCache } from './stat-cache.js';
 import { scanPath, scanMatchesCache, applyStatCache, hashMissing, targetHashOf, cacheFromScan, type Scan, type DirManifest } from './workspace.js';
 import type { ObjectStore } from './objects.js';
 
@@ -24,9 +24,17 @@ export async function evaluateTarget(
   statCache: StatCache,
   targetRel: string,
   onBytes?: (n: number) => void,
+  options: { fileHashes?: boolean } = {},
 ): Promise<TargetState> {
   const scan = scanPath(absPath(project.root, targetRel), targetRel);
   if (scan.kind === 'missing') return { scan, currentHash: undefined, hashed: 0, vouched: false };
+  if (options.fileHashes === false) {
+    // Callers that only need the target's hash skip the full cache when the summary matches.
+    const summary = await statCache.loadSummary(targetRel);
+    if (summary && summary.count === scan.files.length && summary.digest === statDigest(scan.files.map((f) => [f.rel, f.key]))) {
+      return { scan, currentHash: summary.targetHash, hashed: 0, vouched: true };
+    }
+  }
   const cache = await statCache.load(targetRel);
   if (scanMatchesCache(scan, cache)) {
     applyStatCache(scan, cache);
