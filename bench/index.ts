@@ -1,5 +1,5 @@
 // Entry point of `npm run bench`: installs missing reference tools from Debian, cleans
-// bench/.work, runs every benchmark (or those named: `npm run bench -- file dir status`),
+// bench/.work, runs every benchmark (or those named: `npm run bench -- file dir status repro history`),
 // then prints one summary table with seconds, peak MB, ratios (reference time / rx time,
 // so > 1 means rx is faster) and each target's PASS/MISS. Results also go to
 // bench/.work/results.json and every command's output to bench/.work/logs/.
@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ADD_DIR_METHOD, ADD_FILE_METHOD, benchAddDir, benchAddFile, type ToolSet } from './add.js';
+import { HISTORY_METHOD, benchHistory } from './repro-rev.js';
+import { REPRO_METHOD, benchRepro } from './repro.js';
 import { STATUS_METHOD, benchStatus } from './status.js';
 import {
   CORES,
@@ -38,6 +40,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'file', run: benchAddFile, method: ADD_FILE_METHOD },
   { name: 'dir', run: benchAddDir, method: ADD_DIR_METHOD },
   { name: 'status', run: () => benchStatus(), method: STATUS_METHOD },
+  { name: 'repro', run: () => benchRepro(), method: REPRO_METHOD },
+  { name: 'history', run: () => benchHistory(), method: HISTORY_METHOD },
 ];
 
 const TOOLS = [
@@ -105,10 +109,11 @@ async function main(): Promise<number> {
   say(`work data: ${path.relative(process.cwd(), WORK_DIR)} (cleaned now; command output in ${path.relative(process.cwd(), path.join(WORK_DIR, 'logs'))}); ${free === undefined ? '' : `${free.toFixed(0)} GiB free`}`);
   if (free !== undefined && free < MIN_FREE_GIB) say(`warning: the run needs about ${MIN_FREE_GIB} GiB free; rows that run out of space will print n/a`);
   say(`load average now: ${loadAverage()} (the bench alone keeps up to ${CORES} cores busy)`);
-  say('method: each tool runs once (status: best of 3) on identical data that was written back with sync and then read once with cat');
-  say('        (warm page cache); tools that change the data get their own fresh copy. Times are wall seconds of the whole process,');
-  say('        start-up included; cpu s is user + system CPU of the command tree (from GNU time; steadier than wall time when other');
-  say('        processes compete for the cores). Ratio = reference wall time / rx wall time (> 1: rx is faster).');
+  say('method: each tool runs once (status, verify, repro --rev: best of 3; no-op repro: best of 5) on identical data that was');
+  say('        written back with sync and then read once with cat (warm page cache); tools that change the data get their own fresh');
+  say('        copy. Times are wall seconds of the whole process, start-up included; cpu s is user + system CPU of the command tree');
+  say('        (from GNU time; steadier than wall time when other processes compete for the cores). Ratio = reference wall time /');
+  say('        rx wall time (> 1: rx is faster).');
   say('');
 
   const rows: Row[] = [];

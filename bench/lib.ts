@@ -464,7 +464,14 @@ export interface MemoryTarget {
   label: string;
 }
 
-export type Target = RatioTarget | MemoryTarget;
+/** An absolute ceiling on rx's wall time (best of its runs), seconds. */
+export interface MaxSecondsTarget {
+  kind: 'max-seconds';
+  seconds: number;
+  label: string;
+}
+
+export type Target = RatioTarget | MemoryTarget | MaxSecondsTarget;
 
 /** rx: the tool under test; ref: a reference compared with rx; info: printed, not compared. */
 export type Role = 'rx' | 'ref' | 'info';
@@ -487,6 +494,7 @@ export function verdictOf(row: Row): Verdict {
   const t = row.target;
   if (!t) return '';
   if (t.kind === 'memory') return row.m?.peakMB === undefined ? 'n/a' : row.m.peakMB <= t.maxMB ? 'PASS' : 'MISS';
+  if (t.kind === 'max-seconds') return row.m === undefined ? 'n/a' : row.m.seconds <= t.seconds ? 'PASS' : 'MISS';
   if (row.ratio === undefined) return 'n/a';
   return row.ratio >= t.minRatio ? 'PASS' : 'MISS';
 }

@@ -83,6 +83,15 @@ rx('repro');
 git('checkout', '-q', '--', 'params.yaml');
 rx('repro');
 
+say('Reproduce the baseline commit from scratch, in a temporary tree: did it reproduce bitwise?');
+rx('repro', '--rev', 'HEAD~1');
+rx('diff', 'HEAD~1', 'HEAD');
+
+say('Experiments: runs recorded as commits under refs/rx/exps, HEAD and the working tree untouched');
+rx('exp', 'run', '-n', 'shrink-0.1', '-S', 'train.shrink=0.1');
+rx('exp', 'run', '-n', 'shrink-0.4', '-S', 'train.shrink=0.4');
+rx('exp', 'show', '--sort-by', 'accuracy', '--desc');
+
 say('What CI checks, read-only: lock, pipeline, files and store agree');
 rx('verify');
 rx('status');
