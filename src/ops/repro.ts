@@ -22,6 +22,7 @@ import { assessStage } from '../pipeline/assess.js';
 import { lockEntryFor, readLock, writeLock, emptyLock, runCacheKey, type Lock, type LockFileEntry, type LockStage } from '../pipeline/lock.js';
 import { environmentFingerprint } from '../pipeline/env.js';
 import { workspaceParamsReader, type ParamsReader } from '../pipeline/params.js';
+import { observationMemo, type ObservationMemo } from '../pipeline/observe.js';
 import { moveOutputsAside, restoreOutputs, dropStaging, recoverStaging } from '../pipeline/staging.js';
 import { executeStage } from '../pipeline/execute.js';
 import { readRunCache, writeRunCache } from '../pipeline/run-cache.js';
@@ -84,6 +85,8 @@ interface Runner {
   env: Awaited<ReturnType<typeof environmentFingerprint>>;
   willRun: Set<string>;
   writeQueue: Promise<void>;
+  /** Dependencies no stage writes are observed once per run. */
+  memo: ObservationMemo;
 }
 
 function storeFor(project: Project, cached: boolean): Project {
@@ -151,7 +154,7 @@ async function processStage(r: Runner, name: string): Promise<StageOutcome> {
   const { reporter } = r.ctx;
   if (stage.frozen) return { name, action: 'frozen', reasons: [] };
   const previous = r.lock.stages[name];
-  const { deps, params, outs: outsNow, reasons } = await assessStage(r.project, r.statCache, r.readParams, stage, previous, { force: r.options.force });
+  const { deps, params, outs: outsNow, reasons } = await assessStage(r.project, r.statCache, r.readParams, stage, previous, { force: r.options.force, memo: r.memo });
   if (r.options.dry) {
     for (const u of r.graph.upstream.get(name) ?? []) if (r.willRun.has(u)) reasons.push({ kind: 'upstream', stage: u });
     if (reasons.length === 0) return { name, action: 'up-to-date', reasons: [] };
@@ -282,6 +285,7 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
       env: await environmentFingerprint(project.root, ctx.runtime),
       willRun: new Set(),
       writeQueue: Promise.resolve(),
+      memo: observationMemo((rel) => producerOf(graph, rel) === undefined && ![...graph.producers.keys()].some((o) => o.startsWith(rel + '/'))),
     };
     const stages = await schedule(r, order);
     if (!options.dry && !stages.some((s) => s.action === 'ran' || s.action === 'run-cache')) await dropRemovedStages(r);

@@ -18,6 +18,7 @@ import { buildGraph } from '../pipeline/graph.js';
 import { readLock, emptyLock } from '../pipeline/lock.js';
 import { workspaceParamsReader } from '../pipeline/params.js';
 import { assessStage } from '../pipeline/assess.js';
+import { observationMemo } from '../pipeline/observe.js';
 import { describeReason } from '../pipeline/changes.js';
 
 export type TrackedState = (typeof statusStates)[number];
@@ -59,6 +60,8 @@ async function stageStatuses(project: Project, statCache: StatCache, pipeline: P
   buildGraph(pipeline.stages, pipeline.locate);
   const lock = (await readLock(project.root, project.parsed)) ?? emptyLock();
   const readParams = workspaceParamsReader(project.root);
+  // status runs nothing, so every path is observed once however many stages read it.
+  const memo = observationMemo(() => true);
   const out: StageStatus[] = [];
   for (const stage of pipeline.stages) {
     const changes: StageStatus['changes'] = { command: false, settings: [], deps: [], params: [], outs: [] };
@@ -66,7 +69,7 @@ async function stageStatuses(project: Project, statCache: StatCache, pipeline: P
       out.push({ name: stage.name, state: 'frozen', reasons: [], changes });
       continue;
     }
-    const { reasons } = await assessStage(project, statCache, readParams, stage, lock.stages[stage.name]);
+    const { reasons } = await assessStage(project, statCache, readParams, stage, lock.stages[stage.name], { memo });
     for (const r of reasons) {
       if (r.kind === 'command') changes.command = true;
       else if (r.kind === 'settings') changes.settings.push(r.what);

@@ -7,7 +7,7 @@ import type { Stage } from './definition.js';
 import type { LockFileEntry, LockParams, LockStage } from './lock.js';
 import { stageChanges, type Reason } from './changes.js';
 import { paramValues, type ParamsReader } from './params.js';
-import { observePaths } from './observe.js';
+import { observePaths, type ObservationMemo } from './observe.js';
 
 export interface Assessment {
   deps: Map<string, LockFileEntry | undefined>;
@@ -22,11 +22,11 @@ export async function assessStage(
   readParams: ParamsReader,
   stage: Stage,
   previous: LockStage | undefined,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; memo?: ObservationMemo } = {},
 ): Promise<Assessment> {
-  const deps = await observePaths(project, statCache, stage.deps);
+  const deps = await observePaths(project, statCache, stage.deps, options.memo);
   const { values: params, problems } = await paramValues(stage.params, readParams, stage.name);
   if (problems.length > 0) throw new InvalidFileError(problems);
   const outs = await observePaths(project, statCache, stage.outs.map((o) => o.path));
-  return { deps, params, outs, reasons: stageChanges(stage, previous, { deps, params, outs }, options) };
+  return { deps, params, outs, reasons: stageChanges(stage, previous, { deps, params, outs }, { force: options.force }) };
 }

@@ -14,8 +14,30 @@ export async function observePath(project: Project, statCache: StatCache, rel: s
   return entry;
 }
 
-export async function observePaths(project: Project, statCache: StatCache, rels: string[]): Promise<Map<string, LockFileEntry | undefined>> {
+/**
+ * Remembers observations of paths that cannot change during one operation (dependencies no
+ * stage writes), so fifty stages reading one 100k-file dataset scan it once, not fifty times.
+ */
+export interface ObservationMemo {
+  stable(rel: string): boolean;
+  seen: Map<string, Promise<LockFileEntry | undefined>>;
+}
+
+export function observationMemo(stable: (rel: string) => boolean): ObservationMemo {
+  return { stable, seen: new Map() };
+}
+
+export async function observePaths(project: Project, statCache: StatCache, rels: string[], memo?: ObservationMemo): Promise<Map<string, LockFileEntry | undefined>> {
   const out = new Map<string, LockFileEntry | undefined>();
-  for (const rel of rels) out.set(rel, await observePath(project, statCache, rel));
+  for (const rel of rels) {
+    if (memo?.stable(rel)) {
+      let p = memo.seen.get(rel);
+      if (!p) {
+        p = observePath(project, statCache, rel);
+        memo.seen.set(rel, p);
+      }
+      out.set(rel, await p);
+    } else out.set(rel, await observePath(project, statCache, rel));
+  }
   return out;
 }
