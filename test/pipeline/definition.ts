@@ -1,6 +1,6 @@
 import t from 'tap';
+import { problemsOf } from '../../fixtures/problems.js';
 import { expandPipeline, type RawPipeline } from '../../src/pipeline/definition.js';
-import { InvalidFileError } from '../../src/core/errors.js';
 import { parseYamlLocated } from '../../src/schema/validate.js';
 import { pipelineSchema } from '../../src/schema/pipeline.js';
 
@@ -9,15 +9,7 @@ function load(text: string, params: unknown = {}) {
   return expandPipeline(value, locate, params);
 }
 
-function problems(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidFileError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected InvalidFileError');
-}
+const problems = problemsOf;
 
 t.test('a plain stage is normalised: sorted paths, wdir-relative paths, params by file', async (t) => {
   const p = load(`schema: 1

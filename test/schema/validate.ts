@@ -1,19 +1,11 @@
 import t from 'tap';
+import { problemsOf } from '../../fixtures/problems.js';
 import { parseYamlValidated, parseJsonValidated } from '../../src/schema/validate.js';
 import { pointerSchema, configSchema } from '../../src/schema/files.js';
-import { InvalidFileError } from '../../src/core/errors.js';
 
 const good = 'schema: 1\npath: data\ntype: dir\nhash: sha256:' + 'a'.repeat(64) + '\nsize: 10\nnfiles: 2\n';
 
-function problems(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidFileError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected InvalidFileError');
-}
+const problems = problemsOf;
 
 t.test('a valid pointer parses', async (t) => {
   t.same(parseYamlValidated('data.rx', good, pointerSchema), { schema: 1, path: 'data', type: 'dir', hash: 'sha256:' + 'a'.repeat(64), size: 10, nfiles: 2 });
