@@ -50,14 +50,23 @@ export async function acquireLock({ tmpDir, command, waitSeconds, now }: LockOpt
   const me: LockHolder = { pid: process.pid, host: hostname(), command };
   const deadline = performance.now() + waitSeconds * 1000;
   let delay = 20;
+  // The claim is written in full under a private name, then linked into place: link(2)
+  // fails if the lock exists, and a process killed at any instant never leaves an empty
+  // claim file behind.
+  const claim = `${file}.${process.pid}.claim`;
+  await fsp.writeFile(claim, JSON.stringify(me), { mode: 0o644 });
+  const dropClaim = onExit(() => {
+    try {
+      unlinkSync(claim);
+    } catch {
+      // already gone
+    }
+  });
   for (;;) {
     try {
-      const fh = await fsp.open(file, 'wx', 0o644);
-      try {
-        await fh.writeFile(JSON.stringify(me));
-      } finally {
-        await fh.close();
-      }
+      await fsp.link(claim, file);
+      dropClaim();
+      await fsp.rm(claim, { force: true });
       const dispose = onExit(() => {
         try {
           const held = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
@@ -74,10 +83,14 @@ export async function acquireLock({ tmpDir, command, waitSeconds, now }: LockOpt
         },
       };
     } catch (err) {
-      if (!isErrno(err, 'EEXIST')) throw err;
+      if (!isErrno(err, 'EEXIST')) {
+        dropClaim();
+        await fsp.rm(claim, { force: true });
+        throw err;
+      }
     }
     const holder = await readHolder(file);
-    // A claim file left empty by a process killed between create and write is stale once old.
+    // An unreadable lock file (from a filesystem that lost its content) is stale once old.
     const emptyAndOld = !holder && (await fsp.stat(file).then((s) => now() - s.mtimeMs > 10_000, () => false));
     if ((holder && holder.host === me.host && !alive(holder.pid)) || emptyAndOld) {
       // Stale: move it aside under a unique name, then check we moved the stale one.
@@ -93,6 +106,8 @@ export async function acquireLock({ tmpDir, command, waitSeconds, now }: LockOpt
       continue;
     }
     if (performance.now() >= deadline) {
+      dropClaim();
+      await fsp.rm(claim, { force: true });
       const who = holder ? `pid ${holder.pid} on ${holder.host} (${holder.command})` : 'another rx process';
       throw new LockedError(`the project is locked by ${who}`, {
         data: { lock: file, holder },
