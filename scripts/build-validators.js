@@ -2,7 +2,7 @@
 // Build step: compiles every JSON Schema in dist/schema/ to standalone validation code
 // (dist/schema/validators.cjs), so rx never compiles schemas at start-up (ajv compilation
 // costs ~200 ms per process; the compiled functions cost nothing to load).
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ const Ajv2020 = require('ajv/dist/2020.js').default;
 const addFormats = require('ajv-formats').default;
 const standaloneCode = require('ajv/dist/standalone/index.js').default;
 
-const modules = ['files.js', 'outputs.js', 'pipeline.js'];
+// Every module in dist/schema but the validator loader itself holds schemas.
+const modules = readdirSync(dist).filter((f) => f.endsWith('.js') && f !== 'validate.js').sort();
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true } });
 addFormats(ajv);
 const exports = {};

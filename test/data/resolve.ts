@@ -1,0 +1,190 @@
+// The pure core of rx data build: split stability (property test), exact budgets and
+// stratification, exact label noise, synthetic copies following their parent's split,
+// located budget errors, exact and near-duplicate leakage.
+import t from 'tap';
+import { resolveManifest, assignSplit, DataLeakageError, type ResolveInput } from '../../src/data/resolve.js';
+import { apportion, seededUint32 } from '../../src/data/hash.js';
+import type { DataSpec, SourceSpec } from '../../src/data/spec.js';
+import { InvalidFileError } from '../../src/core/errors.js';
+import { sampleSet, concatSets } from '../../fixtures/data.js';
+import type { SplitName } from '../../src/data/types.js';
+
+const FRACTIONS = { train: 0.7, val: 0.15, test: 0.15 };
+const specRef = { path: 'data/s.yaml', hash: '0'.repeat(64) };
+
+function spec(sources: Record<string, SourceSpec>, extra: Partial<DataSpec> = {}): DataSpec {
+  return { schema: 'rx.data/1', split: { seed: 1, fractions: FRACTIONS }, sources, ...extra };
+}
+const real = (extra: Partial<SourceSpec> = {}): SourceSpec => ({ kind: 'real', read: { format: 'digits-csv', path: 'x' }, provenance: { origin: 'o', licence: 'l' }, ...extra });
+const resolve = (s: DataSpec, read: ResolveInput['read']) => resolveManifest({ spec: s, specRef, read });
+
+t.test('split assignment is stable when samples are added (property over seeds and sizes)', async (t) => {
+  for (let trial = 0; trial < 20; trial++) {
+    const seed = seededUint32(trial, 'trial', 'seed');
+    const n = 20 + (seededUint32(trial, 'trial', 'n') % 200);
+    const extra = 1 + (seededUint32(trial, 'trial', 'extra') % 100);
+    const base = sampleSet(n, { seed: trial + 1 });
+    const more = concatSets(base, sampleSet(extra, { seed: trial + 1000, start: n }));
+    const s = spec({ src: real() }, { split: { seed, fractions: FRACTIONS } });
+    const a = resolve(s, { src: base }).manifest;
+    const b = resolve(s, { src: more }).manifest;
+    const before = new Map(a.samples.map((x) => [x.id, x.split]));
+    const moved = b.samples.filter((x) => before.has(x.id) && before.get(x.id) !== x.split);
+    t.equal(moved.length, 0, `trial ${trial}: no sample moves when ${extra} are added to ${n}`);
+    t.equal(b.samples.length, n + extra);
+  }
+  // The split depends only on the key, the seed and the fractions.
+  t.equal(assignSplit('abc', 5, FRACTIONS), assignSplit('abc', 5, FRACTIONS));
+  const counts: Record<SplitName, number> = { train: 0, val: 0, test: 0 };
+  for (let i = 0; i < 10000; i++) counts[assignSplit(`k${i}`, 9, FRACTIONS)]++;
+  t.ok(Math.abs(counts.train / 10000 - 0.7) < 0.02 && Math.abs(counts.test / 10000 - 0.15) < 0.02, `fractions are honoured on average: ${JSON.stringify(counts)}`);
+});
+
+t.test('largest-remainder apportionment is exact', async (t) => {
+  t.same(apportion(10, [1, 1, 1]), [4, 3, 3]);
+  t.same(apportion(7, [5, 0, 5]), [4, 0, 3]);
+  for (let total = 0; total < 50; total++) t.equal(apportion(total, [3, 7, 11, 13]).reduce((a, b) => a + b, 0), total);
+});
+
+t.test('budgets and stratification are exact', async (t) => {
+  // 3 classes offering 50, 30, 20 samples.
+  const set = sampleSet(100, { labelOf: (i) => (i < 50 ? 0 : i < 80 ? 1 : 2) });
+  const m = resolve(spec({ src: real({ budget: { count: 41 } }) }, { stratify: ['label'] }), { src: set }).manifest;
+  t.equal(m.samples.length, 41);
+  const per = [0, 1, 2].map((k) => m.samples.filter((s) => s.label === k).length);
+  t.same(per, apportion(41, [50, 30, 20]), 'classes get the largest-remainder shares of 41 by 50:30:20');
+  t.same(per, [21, 12, 8]);
+  t.same(m.sources.src, { kind: 'real', available: 100, selected: 41, budget: { count: 41 }, provenance: { origin: 'o', licence: 'l' }, flipped: 0 });
+
+  // A larger budget keeps every earlier choice (ranks by seeded hash).
+  const bigger = resolve(spec({ src: real({ budget: { count: 60 } }) }, { stratify: ['label'] }), { src: set }).manifest;
+  const ids = new Set(bigger.samples.map((s) => s.id));
+  t.ok(m.samples.every((s) => ids.has(s.id)), 'growing the budget keeps the samples chosen before');
+
+  // Fraction budgets of a total share it exactly.
+  const two = resolve(
+    spec({ a: real({ budget: { fraction: 0.5 } }), b: real({ budget: { fraction: 0.5 } }) }, { total: 101 }),
+    { a: sampleSet(80, { seed: 2 }), b: sampleSet(80, { seed: 3 }) },
+  ).manifest;
+  t.equal(two.samples.length, 101);
+  t.same([two.sources.a!.selected, two.sources.b!.selected], [51, 50]);
+  t.same(two.sources.a!.budget, { fraction: 0.5, of: 101 });
+});
+
+t.test('a budget beyond what a source holds is a located error saying how many it holds', async (t) => {
+  const err = t.throws(() => resolve(spec({ src: real({ budget: { count: 500 } }) }), { src: sampleSet(100) })) as unknown as InvalidFileError;
+  t.ok(err instanceof InvalidFileError);
+  t.equal(err.exitCode, 4);
+  t.equal(err.problems[0]!.field, 'sources.src.budget.count');
+  t.match(err.problems[0]!.message, /asks for 500 samples but source src holds 100/);
+});
+
+t.test('label noise flips exactly round-half-up(rate * selected) labels, each to another class', async (t) => {
+  for (const [n, rate, expected] of [[100, 0.4, 40], [33, 0.25, 8], [10, 0.05, 1], [7, 0.5, 4], [50, 0, 0], [20, 1, 20]] as const) {
+    const set = sampleSet(n, { seed: n });
+    const m = resolve(spec({ src: real({ preprocess: [{ 'label-noise': { rate, seed: 3 } }] }) }), { src: set }).manifest;
+    const flipped = m.samples.filter((s) => s.meta?.originalLabel !== undefined);
+    t.equal(flipped.length, expected, `${rate} of ${n}`);
+    t.equal(m.sources.src!.flipped, expected);
+    t.ok(flipped.every((s) => s.label !== s.meta!.originalLabel), 'every flip changes the class');
+    const original = new Map(set.indices.map((i, k) => [`src/${i}`, set.labels[k]]));
+    t.ok(m.samples.every((s) => s.meta?.originalLabel !== undefined || s.label === original.get(s.id)), 'the others keep their label');
+  }
+});
+
+t.test('synthetic copies: labels and groups follow the parent, pinned to a split only from parents in it', async (t) => {
+  const set = sampleSet(60, { h: 6, w: 6 });
+  const s = spec({
+    clean: real(),
+    syn: { kind: 'synthetic', generator: { from: 'clean', method: 'shifted-copies', copies: 2, seed: 1 }, split: 'train' },
+  });
+  const m = resolve(s, { clean: set }).manifest;
+  const clean = new Map(m.samples.filter((x) => x.source === 'clean').map((x) => [x.id, x]));
+  const copies = m.samples.filter((x) => x.source === 'syn');
+  const trainParents = [...clean.values()].filter((x) => x.split === 'train').length;
+  t.equal(copies.length, trainParents * 2, 'two copies of every train parent, none of val/test parents');
+  for (const c of copies) {
+    const parent = clean.get(String(c.meta!.parent))!;
+    t.equal(c.group, parent.hash, 'group is the parent hash');
+    t.equal(c.label, parent.label);
+    t.equal(c.split, 'train');
+    t.not(c.hash, parent.hash, 'a copy is shifted');
+  }
+  // Without a pin, a copy takes its parent's split.
+  const unpinned = resolve(spec({ clean: real(), syn: { kind: 'synthetic', generator: { from: 'clean', method: 'shifted-copies' } } }), { clean: set }).manifest;
+  const byId = new Map(unpinned.samples.map((x) => [x.id, x]));
+  t.ok(unpinned.samples.filter((x) => x.source === 'syn').every((c) => c.split === byId.get(String(c.meta!.parent))!.split));
+  // Asking for more copies than the pinned parents give says why.
+  const err = t.throws(() => resolve(spec({ clean: real(), syn: { kind: 'synthetic', generator: { from: 'clean', method: 'shifted-copies' }, split: 'test', budget: { count: 50 } } }), { clean: set })) as unknown as InvalidFileError;
+  t.match(err.problems[0]!.message, /holds \d+ \(copies of parents in split test only\)/);
+});
+
+t.test('the pixel pack holds every sample in order and its sha256 is in the manifest', async (t) => {
+  const r = resolve(spec({ a: real(), b: real() }), { a: sampleSet(5, { seed: 1 }), b: sampleSet(4, { seed: 2 }) });
+  t.equal(r.pixels.length, 9 * 16);
+  t.equal(r.manifest.pixels.bytes, 9 * 16);
+  t.same(r.manifest.samples.map((s) => s.id), ['a/0', 'a/1', 'a/2', 'a/3', 'a/4', 'b/0', 'b/1', 'b/2', 'b/3']);
+  t.same(Array.from(r.pixels.subarray(5 * 16, 6 * 16)), Array.from(sampleSet(4, { seed: 2 }).pixels.subarray(0, 16)));
+});
+
+t.test('leakage: identical images across splits fail the build; near-duplicates warn', async (t) => {
+  // The same 40 images in a train-pinned source and an unpinned one: some of the latter land in val/test.
+  const set = sampleSet(40);
+  const s = spec({ a: real({ split: 'train' }), b: real() });
+  const err = t.throws(() => resolve(s, { a: set, b: set })) as unknown as DataLeakageError;
+  t.ok(err instanceof DataLeakageError);
+  t.equal(err.code, 'RX_DATA_LEAKAGE');
+  t.equal(err.exitCode, 4);
+  t.match(err.message, /a\/\d+, b\/\d+ \(train \+ (val|test)\)/, 'names the sample ids and splits');
+  const warned = resolve({ ...s, leakage: { exact: 'warn', near: false } }, { a: set, b: set });
+  t.match(warned.warnings[0], /appear in more than one split/);
+
+  // Near-duplicates: b's images differ from a's by one grey level in one pixel.
+  const near = sampleSet(40);
+  const tweaked = { ...near, pixels: near.pixels.slice() };
+  for (let i = 0; i < 40; i++) tweaked.pixels[i * 16] = tweaked.pixels[i * 16]! ^ 1;
+  const r = resolve({ ...s, leakage: { near: { method: 'ahash', distance: 0 } } }, { a: near, b: tweaked });
+  t.ok(r.near.count > 0, 'near pairs found');
+  t.ok(r.near.pairs.every((p) => p.a.replace(/^\w\//, '') === p.b.replace(/^\w\//, '') || p.distance === 0));
+  t.match(r.warnings.join('\n'), /near-duplicate pair\(s\) across splits \(ahash256 distance <= 0\)/);
+  t.same(r.manifest.leakage, { exact: 'error', near: { method: 'ahash', size: 16, distance: 0 } });
+});
+
+t.test('sources must agree on image shape; classes unknown to the spec are rejected', async (t) => {
+  const err = t.throws(() => resolve(spec({ a: real(), b: real() }), { a: sampleSet(5), b: sampleSet(5, { h: 5 }) })) as unknown as InvalidFileError;
+  t.match(err.problems[0]!.message, /gives 5x4x1 .* but source a gives 4x4x1/);
+  const resized = resolve(spec({ a: real(), b: real({ preprocess: [{ resize: { height: 4, width: 4 } }] }) }), { a: sampleSet(5), b: sampleSet(5, { h: 5 }) });
+  t.same(resized.manifest.image, { height: 4, width: 4, channels: 1, maxValue: 255 });
+  const norm = resolve(spec({ a: real({ preprocess: [{ normalise: { max: 16 } }] }) }), { a: sampleSet(5) });
+  t.equal(norm.manifest.image.maxValue, 16);
+  t.ok(norm.pixels.every((v) => v <= 16));
+  const err2 = t.throws(() => resolve(spec({ a: real() }, { classes: ['a', 'b'] }), { a: sampleSet(5) })) as unknown as InvalidFileError;
+  t.match(err2.problems[0]!.message, /classes the spec's `classes` does not list: c/);
+});
+
+t.test('near-pair search (pigeonhole over hex runs) finds exactly the cross-split pairs brute force finds', async (t) => {
+  const { nearPairs } = await import('../../src/data/leakage.js');
+  const { hammingHex } = await import('../../src/data/image.js');
+  const { pseudoRandomBytes } = await import('../../fixtures/project.js');
+  const splits = ['train', 'val', 'test'] as const;
+  for (const distance of [0, 2, 5]) {
+    // 120 hashes of 64 bits: 40 bases and two copies each with a few bits flipped.
+    const base = pseudoRandomBytes(40 * 8, distance + 1);
+    const items = Array.from({ length: 120 }, (_, i) => {
+      const b = Buffer.from(base.subarray((i % 40) * 8, (i % 40) * 8 + 8));
+      for (let k = 0; k < Math.floor(i / 40) * 2; k++) b[(i * 7 + k * 3) % 8]! ^= 1 << ((i + k) % 8);
+      return { id: `s/${i}`, split: splits[i % 3]!, phash: b.toString('hex') };
+    });
+    const brute: string[] = [];
+    for (let i = 0; i < items.length; i++)
+      for (let j = i + 1; j < items.length; j++)
+        if (items[i]!.split !== items[j]!.split && hammingHex(items[i]!.phash, items[j]!.phash) <= distance) brute.push([items[i]!.id, items[j]!.id].sort().join(' '));
+    const found = nearPairs(items, distance, 10_000);
+    t.equal(found.count, brute.length, `distance ${distance}: ${brute.length} pairs`);
+    t.same(found.pairs.map((p) => [p.a, p.b].sort().join(' ')).sort(), brute.sort());
+    t.equal(found.truncated, false);
+  }
+  const capped = nearPairs(Array.from({ length: 50 }, (_, i) => ({ id: `x/${i}`, split: splits[i % 3]!, phash: '0'.repeat(16) })), 0, 5, 100);
+  t.equal(capped.truncated, true, 'the comparison limit is reported');
+  t.equal(capped.pairs.length, 5);
+});
