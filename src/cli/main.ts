@@ -20,6 +20,10 @@ import { registerHooks } from './commands/hooks.js';
 import { registerExp } from './commands/exp.js';
 import { registerDiff } from './commands/diff.js';
 import { registerLog } from './commands/log.js';
+import { registerData } from './commands/data.js';
+import { registerAugment } from './commands/augment.js';
+import { registerTrain } from './commands/train.js';
+import { registerModel } from './commands/model.js';
 
 import { RX_VERSION } from './version.js';
 
@@ -68,7 +72,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
   registerHooks(program, io);
   registerExp(program, io);
   registerDiff(program, io);
+  registerTrain(program, io);
+  registerModel(program, io);
   registerLog(program, io);
+  registerData(program, io);
+  registerAugment(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
 
   const wantsJson = argv.includes('--json');

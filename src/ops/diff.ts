@@ -12,6 +12,7 @@ import { parseLock, LOCK_FILE } from '../pipeline/lock.js';
 import { semanticDiff, type SemanticDiff, type Snapshot, type DataEntry } from '../pipeline/semantic-diff.js';
 import { openSide, sidesFromArgs, projectRepo, WORKSPACE, type Side, type ProjectRepo } from './revisions.js';
 import { paramsOf, metricsOf } from './params-metrics.js';
+import { mlChanges } from './ml-diff.js';
 
 async function pointerPaths(project: Project, side: Side, pr: ProjectRepo | undefined): Promise<string[]> {
   if (side.commit === undefined || !pr) return findPointers(project.root).map((p) => p.pointerRel);
@@ -65,5 +66,6 @@ export async function diff(ctx: Context, options: { revisions: string[] }): Prom
   const [pa, pb] = [await loadPipelineFrom(a.read), await loadPipelineFrom(b.read)];
   // Params and metrics either side's stages declare are compared on both sides.
   const both = { stages: [...(pa?.stages ?? []), ...(pb?.stages ?? [])], locate: () => undefined } as Pipeline;
-  return semanticDiff(await snapshot(project, a, pr, both), await snapshot(project, b, pr, both));
+  const [sa, sb] = [await snapshot(project, a, pr, both), await snapshot(project, b, pr, both)];
+  return semanticDiff(sa, sb, await mlChanges(project, a, b, both, [sa.lock, sb.lock]));
 }

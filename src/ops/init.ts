@@ -1,7 +1,10 @@
 // rx init: makes a directory an rx project (.rx/config.yaml committed, .rx/.gitignore for
 // the store and temp files), creating a git repository when there is none. Idempotent;
-// refuses to nest inside another rx project.
-import { promises as fsp } from 'node:fs';
+// refuses to nest inside another rx project. With --template, also copies a complete project
+// (data spec, augmentation specs, model configs, params, rx.yaml) from templates/<name>; the
+// fashion-mnist template copies the IDX files in and tracks them with rx add.
+import { promises as fsp, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
@@ -11,12 +14,54 @@ import { findGitRoot, initRepo } from '../git/repo.js';
 
 export interface InitOptions {
   dir?: string;
+  template?: string;
+  /** Where the fashion-mnist template reads the IDX files from. */
+  data?: string;
 }
 
 export interface InitResult {
   root: string;
   createdGitRepo: boolean;
   created: string[];
+  template?: string;
+  tracked?: string[];
+}
+
+export const TEMPLATES = ['empty', 'digits', 'fashion-mnist'] as const;
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+export const FASHION_MNIST_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const TEMPLATE_ROOT = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(path.join(dir, e.name), rel)));
+    else if (e.isFile()) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** The files a template puts in a project: [project-relative path, absolute source]. */
+async function templateFiles(name: string, dataDir: string | undefined): Promise<[string, string][]> {
+  if (!(TEMPLATES as readonly string[]).includes(name)) {
+    throw new UsageError(`no template named ${name}: choose one of ${TEMPLATES.join(', ')}`);
+  }
+  if (name === 'empty') return [];
+  const dir = path.join(TEMPLATE_ROOT, name);
+  const files: [string, string][] = (await listFiles(dir)).map((rel) => [rel, path.join(dir, rel)]);
+  if (name === 'fashion-mnist') {
+    const from = dataDir ?? FASHION_MNIST_DIR;
+    const missing = FASHION_MNIST_FILES.filter((f) => !existsSync(path.join(from, f)));
+    if (missing.length > 0) {
+      throw new UsageError(`the fashion-mnist template needs the Fashion-MNIST IDX files, and ${from} lacks ${missing.join(', ')}`, {
+        data: { dir: from, missing },
+        hint: dataDir ? 'point --data at the directory holding the four *-ubyte.gz files' : 'install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass --data DIR',
+      });
+    }
+    for (const f of FASHION_MNIST_FILES) files.push([`data/fashion-mnist/${f}`, path.join(from, f)]);
+  }
+  return files;
 }
 
 export const DEFAULT_CONFIG = `# rx project settings (committed). See \`rx --help\`.
@@ -51,5 +96,39 @@ export async function init(ctx: Context, options: InitOptions): Promise<InitResu
     await writeFileAtomic(abs, text);
     created.push(rel);
   }
-  return { root, createdGitRepo, created };
+  const result: InitResult = { root, createdGitRepo, created };
+  if (options.template) {
+    const copied = await copyTemplate(root, await templateFiles(options.template, options.data && path.resolve(ctx.cwd, options.data)));
+    created.push(...copied);
+    result.template = options.template;
+    if (options.template === 'fashion-mnist' && copied.some((f) => f.startsWith('data/fashion-mnist/'))) {
+      const { add } = await import('./add.js');
+      await add({ ...ctx, cwd: root }, { paths: ['data/fashion-mnist'], desc: 'Fashion-MNIST (Zalando Research, MIT licence), IDX files' });
+      result.tracked = ['data/fashion-mnist'];
+    }
+  }
+  return result;
+}
+
+/**
+ * Copies template files that are not there yet. A file already present with other content is a
+ * conflict: nothing is copied then, so a project is never half-templated.
+ */
+async function copyTemplate(root: string, files: [string, string][]): Promise<string[]> {
+  const todo: [string, string][] = [];
+  const conflicts: string[] = [];
+  for (const [rel, src] of files) {
+    const dest = path.join(root, rel);
+    if (!(await pathExists(dest))) todo.push([rel, src]);
+    else if (!(await fsp.readFile(dest)).equals(await fsp.readFile(src))) conflicts.push(rel);
+  }
+  if (conflicts.length > 0) {
+    throw new UsageError(`the template would overwrite files that differ from it: ${conflicts.join(', ')}`, { data: { conflicts }, hint: 'init the template into a new directory, or move these files away' });
+  }
+  for (const [rel, src] of todo) {
+    const dest = path.join(root, rel);
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    await writeFileAtomic(dest, await fsp.readFile(src));
+  }
+  return todo.map(([rel]) => rel);
 }

@@ -111,6 +111,12 @@ async function restoreFromStore(r: Runner, stage: Stage, outs: LockFileEntry[]):
   }
 }
 
+/** What a stage's built-in ML commands reported (the tfjs backend) goes into the lock's env. */
+function absorbEnvFacts(r: Runner, facts: Record<string, string | boolean>): void {
+  if (typeof facts.tfjs_backend === 'string') r.env.tfjs_backend = facts.tfjs_backend;
+  if (typeof facts.tfjs_simd === 'boolean') r.env.tfjs_simd = facts.tfjs_simd;
+}
+
 function commitEntry(r: Runner, name: string, entry: LockStage): Promise<void> {
   r.lock.stages[name] = entry;
   const known = new Set(r.graph.stages.keys());
@@ -203,6 +209,7 @@ async function processStage(r: Runner, name: string): Promise<StageOutcome> {
       await restoreOutputs(r.project.root, staging);
       return { name, action: 'failed', reasons: described, message: `stage ${name}: the command succeeded but did not produce ${absent.join(', ')}` };
     }
+    if (run.envFacts) absorbEnvFacts(r, run.envFacts);
     const outs = await saveOutputs(r, stage);
     await dropStaging(staging);
     await writeRunCache(r.project.store.dir, key, outs);
@@ -287,6 +294,11 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
       writeQueue: Promise.resolve(),
       memo: observationMemo((rel) => producerOf(graph, rel) === undefined && ![...graph.producers.keys()].some((o) => o.startsWith(rel + '/'))),
     };
+    // Outputs made earlier with a tfjs backend keep that fact until a stage reports anew.
+    if (r.lock.env?.tfjs_backend) {
+      r.env.tfjs_backend = r.lock.env.tfjs_backend;
+      if (r.lock.env.tfjs_simd !== undefined) r.env.tfjs_simd = r.lock.env.tfjs_simd;
+    }
     const stages = await schedule(r, order);
     if (!options.dry && !stages.some((s) => s.action === 'ran' || s.action === 'run-cache')) await dropRemovedStages(r);
     return { stages, failed: stages.filter((s) => s.action === 'failed').map((s) => s.name), recovered };

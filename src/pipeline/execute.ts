@@ -4,6 +4,7 @@
 // .rx/tmp/runs/ rather than the lock.
 import { createInterface } from 'node:readline';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promises as fsp } from 'node:fs';
 import type { Reporter, Clock } from '../core/context.js';
 import { absPath } from '../core/paths.js';
@@ -17,6 +18,32 @@ export interface CommandRun {
   failedCommand?: string;
   /** Set when the command could not be started at all (e.g. no such program). */
   error?: string;
+  /** Environment facts the stage's commands reported (rx's own ML stages: the tfjs backend). */
+  envFacts?: Record<string, string | boolean>;
+}
+
+/** The variable naming the file where a stage's built-in rx commands append environment facts. */
+export const ENV_REPORT_VAR = 'RX_ENV_REPORT';
+
+/** Facts appended as JSON lines; later lines win. Unreadable lines are skipped. */
+export async function readEnvReport(file: string): Promise<Record<string, string | boolean> | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const facts: Record<string, string | boolean> = {};
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const v = JSON.parse(line) as Record<string, unknown>;
+      for (const [k, x] of Object.entries(v)) if (typeof x === 'string' || typeof x === 'boolean') facts[k] = x;
+    } catch {
+      // a line cut short by a killed command
+    }
+  }
+  return Object.keys(facts).length > 0 ? facts : undefined;
 }
 
 export interface ExecuteOptions {
@@ -28,6 +55,24 @@ export interface ExecuteOptions {
 }
 
 const TAIL_LINES = 40;
+
+const RX_BIN = fileURLToPath(new URL('../../bin/rx.js', import.meta.url));
+let shimDir: Promise<string> | undefined;
+
+/**
+ * A directory holding an `rx` that runs this very rx (same Node, same build), put first on the
+ * stages' PATH: a stage command `rx train ...` then never picks up another installed version.
+ */
+function rxShimDir(tmpDir: string): Promise<string> {
+  shimDir ??= (async () => {
+    const dir = path.join(tmpDir, 'bin');
+    await fsp.mkdir(dir, { recursive: true });
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    await writeFileAtomic(path.join(dir, 'rx'), `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(RX_BIN)} "$@"\n`, { durable: false, mode: 0o755 });
+    return dir;
+  })();
+  return shimDir;
+}
 
 export function stageEnvironment(stage: Stage, root: string, base: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
@@ -43,6 +88,11 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
   const commands = Array.isArray(stage.cmd) ? stage.cmd : [stage.cmd];
   const cwd = stage.wdir === '' ? options.root : absPath(options.root, stage.wdir);
   const env = stageEnvironment(stage, options.root, options.env);
+  const reportFile = path.join(options.tmpDir, `env-${process.pid}-${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.jsonl`);
+  await fsp.mkdir(options.tmpDir, { recursive: true });
+  await fsp.rm(reportFile, { force: true });
+  env[ENV_REPORT_VAR] = reportFile;
+  env.PATH = [await rxShimDir(options.tmpDir), env.PATH].filter(Boolean).join(path.delimiter);
   const started = options.clock.now();
   const tails = { stdout: [] as string[], stderr: [] as string[] };
   let result: CommandRun = { ok: true, exitCode: 0 };
@@ -71,6 +121,9 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
       break;
     }
   }
+  const facts = await readEnvReport(reportFile);
+  await fsp.rm(reportFile, { force: true });
+  if (facts) result.envFacts = facts;
   const finished = options.clock.now();
   const log = {
     stage: stage.name,

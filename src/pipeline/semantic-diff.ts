@@ -1,7 +1,7 @@
 // The reviewer's diff: two snapshots of a project (a revision or the workspace) compared by
 // meaning rather than by file: params, metrics, stages whose lock entry changed and why,
 // and tracked data (files added, removed and modified, bytes). Pure: the snapshots carry
-// everything already read. Later sections (data specs, augmentation, models) add fields.
+// everything already read; the ML sections (specs, configs, manifests) arrive ready-made.
 import { canonicalJson, compareStrings } from '../core/canonical.js';
 import type { Lock, LockFileEntry, LockStage } from './lock.js';
 import { diffValues, type ValueRow } from './values.js';
@@ -39,6 +39,14 @@ export interface DataChange {
   files?: { added: string[]; removed: string[]; modified: string[] };
 }
 
+/** A typed ML file or data manifest that changed, described by its domain's own diff. */
+export interface MlChange {
+  path: string;
+  kind: 'augment' | 'model' | 'data-spec' | 'manifest';
+  change: 'added' | 'removed' | 'modified';
+  lines: string[];
+}
+
 export interface SemanticDiff {
   a: string;
   b: string;
@@ -46,6 +54,8 @@ export interface SemanticDiff {
   metrics: ValueRow[];
   stages: StageChange[];
   data: DataChange[];
+  /** Data specs, manifests, augmentation specs and model configs, by meaning. */
+  ml: MlChange[];
   /** True when anything at all differs. */
   changed: boolean;
 }
@@ -106,7 +116,7 @@ function diffData(a: Map<string, DataEntry>, b: Map<string, DataEntry>): DataCha
   return out;
 }
 
-export function semanticDiff(a: Snapshot, b: Snapshot): SemanticDiff {
+export function semanticDiff(a: Snapshot, b: Snapshot, ml: MlChange[] = []): SemanticDiff {
   const stages: StageChange[] = [];
   const sa = a.lock?.stages ?? {};
   const sb = b.lock?.stages ?? {};
@@ -123,5 +133,5 @@ export function semanticDiff(a: Snapshot, b: Snapshot): SemanticDiff {
   const params = diffValues(a.params, b.params);
   const metrics = diffValues(a.metrics, b.metrics);
   const data = diffData(a.data, b.data);
-  return { a: a.label, b: b.label, params, metrics, stages, data, changed: params.length + metrics.length + stages.length + data.length > 0 };
+  return { a: a.label, b: b.label, params, metrics, stages, data, ml, changed: params.length + metrics.length + stages.length + data.length + ml.length > 0 };
 }

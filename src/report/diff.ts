@@ -34,12 +34,18 @@ function dataTable(d: SemanticDiff): Table {
   return { headers: ['path', 'change', 'detail'], rows: d.data.map((c) => [c.path, c.change, dataSummary(c)]) };
 }
 
+const KIND_TITLE = { augment: 'augmentation spec', model: 'model config', 'data-spec': 'data spec', manifest: 'data manifest' } as const;
+
 const FOLD = 20;
 
 export function diffMarkdown(d: SemanticDiff): string {
   const out = [`## rx diff \`${d.a}\` → \`${d.b}\``, ''];
   if (!d.changed) return out.concat('No changes to parameters, metrics, stages or tracked data.').join('\n') + '\n';
   if (d.metrics.length > 0) out.push('### Metrics', '', markdownTable(valueTable(d.metrics, d, 'metric', true)), '');
+  if (d.ml.length > 0) {
+    out.push('### Data, augmentation and architecture', '');
+    for (const c of d.ml) out.push(`**\`${c.path}\`** (${KIND_TITLE[c.kind]}, ${c.change})`, '', '```diff', ...c.lines.slice(0, 200), ...(c.lines.length > 200 ? [`... ${c.lines.length - 200} more`] : []), '```', '');
+  }
   if (d.params.length > 0) out.push('### Parameters', '', markdownTable(valueTable(d.params, d, 'param', false)), '');
   if (d.stages.length > 0) {
     out.push('### Stages', '');
@@ -63,6 +69,7 @@ export function diffText(d: SemanticDiff): string {
   if (!d.changed) return `no changes between ${d.a} and ${d.b}`;
   const out: string[] = [];
   if (d.metrics.length > 0) out.push('metrics:', textTable(valueTable(d.metrics, d, 'metric', true)), '');
+  for (const c of d.ml) out.push(`${KIND_TITLE[c.kind]} ${c.path} (${c.change}):`, ...c.lines.map((l) => `  ${l}`), '');
   if (d.params.length > 0) out.push('params:', textTable(valueTable(d.params, d, 'param', false)), '');
   if (d.stages.length > 0) {
     out.push('stages:');

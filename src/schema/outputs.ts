@@ -23,7 +23,13 @@ export const initOutputSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['root', 'createdGitRepo', 'created'],
-  properties: { root: str, createdGitRepo: { type: 'boolean' }, created: { type: 'array', items: str } },
+  properties: {
+    root: str,
+    createdGitRepo: { type: 'boolean' },
+    created: { type: 'array', items: str },
+    template: { enum: ['empty', 'digits', 'fashion-mnist'] },
+    tracked: { type: 'array', items: str },
+  },
 } as const;
 
 const addedEntry = {
@@ -305,7 +311,7 @@ export const diffOutputSchema = {
   $id: 'rx/out/diff.json',
   type: 'object',
   additionalProperties: false,
-  required: ['a', 'b', 'params', 'metrics', 'stages', 'data', 'changed'],
+  required: ['a', 'b', 'params', 'metrics', 'stages', 'data', 'ml', 'changed'],
   properties: {
     a: str,
     b: str,
@@ -329,6 +335,15 @@ export const diffOutputSchema = {
           after: sizes,
           files: { type: 'object', additionalProperties: false, required: ['added', 'removed', 'modified'], properties: { added: strArr, removed: strArr, modified: strArr } },
         },
+      },
+    },
+    ml: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'kind', 'change', 'lines'],
+        properties: { path: str, kind: { enum: ['augment', 'model', 'data-spec', 'manifest'] }, change: { enum: ['added', 'removed', 'modified'] }, lines: strArr },
       },
     },
   },

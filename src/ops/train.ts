@@ -1,0 +1,148 @@
+// rx train: the built-in training stage. Reads a model config, a data manifest, an optional
+// augmentation spec and params.yaml's `train:` section; checks that the architecture fits the
+// data before anything trains; trains deterministically; writes the model directory (model.json,
+// weights.bin, train.json with seeds, backend and the weights' hash, curves.json per epoch)
+// into a staging directory that replaces the old one only when everything is written.
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Context } from '../core/context.js';
+import { InvalidFileError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { parseYaml } from '../core/yaml.js';
+import { onExit } from '../core/cleanup.js';
+import { loadModelConfig, planModel, resolveTraining, type TrainingSettings } from '../model/config.js';
+import { sha256Of } from '../model/io.js';
+import { loadAugmentSpec } from '../augment/index.js';
+import type { AugmentSpec } from '../augment/index.js';
+import { loadDataset } from '../data/index.js';
+import type { EpochPoint } from '../model/train.js';
+import { reportEnvironment } from './ml-env.js';
+
+export interface TrainOptions {
+  model: string;
+  data: string;
+  augment?: string;
+  params?: string;
+  out: string;
+  /** Overrides of the training settings (e.g. from --epochs); applied after params.yaml. */
+  overrides?: Partial<TrainingSettings>;
+}
+
+export interface TrainRecord {
+  schema: 'rx.train/1';
+  model: { path: string; hash: string };
+  data: { path: string; hash: string; train: number; val: number };
+  augment: { path: string; hash: string } | null;
+  settings: TrainingSettings;
+  backend: { name: string; simd: boolean; threads: number; tfjs: string };
+  weights: string;
+  params: number;
+  curves: EpochPoint[];
+}
+
+export const TRAIN_RECORD = 'train.json';
+export const CURVES_FILE = 'curves.json';
+
+function rel(ctx: Context, p: string): string {
+  return path.relative(ctx.cwd, path.resolve(ctx.cwd, p)) || '.';
+}
+
+async function fileHash(file: string): Promise<string> {
+  return sha256Of(new Uint8Array(await fsp.readFile(file)));
+}
+
+/** params.yaml's `train:` section (an empty object when the file or section is absent). */
+export async function readTrainParams(ctx: Context, file: string | undefined): Promise<Record<string, unknown>> {
+  if (!file) return {};
+  let text: string;
+  try {
+    text = await fsp.readFile(path.resolve(ctx.cwd, file), 'utf8');
+  } catch (err) {
+    throw new InvalidFileError([{ file, message: `cannot read the params file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new InvalidFileError([{ file, message: (err as Error).message.split('\n')[0]! }]);
+  }
+  const section = doc && typeof doc === 'object' ? (doc as Record<string, unknown>).train : undefined;
+  if (section === undefined || section === null) return {};
+  if (typeof section !== 'object' || Array.isArray(section)) throw new InvalidFileError([{ file, field: 'train', message: 'must be a mapping of training settings' }]);
+  return section as Record<string, unknown>;
+}
+
+export async function train(ctx: Context, options: TrainOptions): Promise<TrainRecord> {
+  const modelFile = path.resolve(ctx.cwd, options.model);
+  const loaded = await loadModelConfig(modelFile, rel(ctx, options.model));
+  const settings = resolveTraining(loaded.config, { ...(await readTrainParams(ctx, options.params)), ...(options.overrides ?? {}) }, options.params);
+  const augment: AugmentSpec | null = options.augment ? await loadAugmentSpec(path.resolve(ctx.cwd, options.augment)) : null;
+  const data = await loadDataset(path.resolve(ctx.cwd, options.data));
+  const { image, classes } = data.manifest;
+  // Shapes are checked before the backend loads: a misfit is an exit-4 message naming the block.
+  const plan = planModel(loaded.config, [image.height, image.width, image.channels], classes.length, settings.width, loaded.file, loaded.locate);
+
+  const { initBackend } = await import('../model/backend.js');
+  await initBackend();
+  const { trainModel, currentBackend } = await import('../model/train.js');
+  const { saveModel } = await import('../model/io.js');
+  const backend = currentBackend();
+  await reportEnvironment(ctx, backend);
+
+  const started = performance.now();
+  const result = await trainModel({
+    plan,
+    settings,
+    data,
+    augment,
+    onEpoch: (p, epochs) =>
+      ctx.reporter.info(
+        `epoch ${String(p.epoch).padStart(String(epochs).length)}/${epochs}  loss ${p.train_loss.toFixed(4)}  acc ${p.train_accuracy.toFixed(4)}` +
+          (p.val_accuracy !== undefined ? `  val_loss ${p.val_loss!.toFixed(4)}  val_acc ${p.val_accuracy.toFixed(4)}` : '') +
+          `  ${((performance.now() - started) / 1000).toFixed(1)}s`,
+      ),
+  });
+
+  const out = path.resolve(ctx.cwd, options.out);
+  const staging = `${out}.rx-staging-${process.pid}`;
+  const cancel = onExit(() => fsp.rm(staging, { recursive: true, force: true }));
+  try {
+    await fsp.rm(staging, { recursive: true, force: true });
+    const saved = await saveModel(result.model, staging);
+    const record: TrainRecord = {
+      schema: 'rx.train/1',
+      model: { path: rel(ctx, options.model), hash: await fileHash(modelFile) },
+      data: { path: rel(ctx, options.data), hash: await fileHash(path.resolve(ctx.cwd, options.data)), train: result.trainCount, val: result.valCount },
+      augment: options.augment ? { path: rel(ctx, options.augment), hash: await fileHash(path.resolve(ctx.cwd, options.augment)) } : null,
+      settings,
+      backend,
+      weights: saved.weights,
+      params: plan.params,
+      curves: result.curves,
+    };
+    // No wall-clock facts in here: the record beside the weights must reproduce bitwise.
+    await writeFileAtomic(path.join(staging, TRAIN_RECORD), JSON.stringify(record, null, 2) + '\n');
+    await writeFileAtomic(path.join(staging, CURVES_FILE), JSON.stringify(record.curves, null, 2) + '\n');
+    await swapInto(staging, out);
+    result.model.dispose();
+    return record;
+  } finally {
+    cancel();
+    await fsp.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Replaces `out` by `staging` with renames only, so a failure leaves one or the other whole. */
+async function swapInto(staging: string, out: string): Promise<void> {
+  const old = `${out}.rx-old-${process.pid}`;
+  let moved = false;
+  try {
+    await fsp.rename(out, old);
+    moved = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await fsp.mkdir(path.dirname(out), { recursive: true });
+  await fsp.rename(staging, out);
+  if (moved) await fsp.rm(old, { recursive: true, force: true });
+}
