@@ -10,6 +10,7 @@ import { ADD_DIR_METHOD, ADD_FILE_METHOD, benchAddDir, benchAddFile, type ToolSe
 import { HISTORY_METHOD, benchHistory } from './repro-rev.js';
 import { REPRO_METHOD, benchRepro } from './repro.js';
 import { STATUS_METHOD, benchStatus } from './status.js';
+import { TRAIN_METHOD, benchTrain } from './train.js';
 import {
   CORES,
   REPO_ROOT,
@@ -42,6 +43,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'status', run: () => benchStatus(), method: STATUS_METHOD },
   { name: 'repro', run: () => benchRepro(), method: REPRO_METHOD },
   { name: 'history', run: () => benchHistory(), method: HISTORY_METHOD },
+  { name: 'train', run: () => benchTrain(), method: TRAIN_METHOD },
 ];
 
 const TOOLS = [
