@@ -10,7 +10,7 @@ import { ADD_DIR_METHOD, ADD_FILE_METHOD, benchAddDir, benchAddFile, type ToolSe
 import { HISTORY_METHOD, benchHistory } from './repro-rev.js';
 import { REPRO_METHOD, benchRepro } from './repro.js';
 import { STATUS_METHOD, benchStatus } from './status.js';
-import { TRAIN_METHOD, benchTrain } from './train.js';
+import { TRAIN_METHOD, benchTrain, FASHION_METHOD, benchFashion } from './train.js';
 import {
   CORES,
   REPO_ROOT,
@@ -44,6 +44,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'repro', run: () => benchRepro(), method: REPRO_METHOD },
   { name: 'history', run: () => benchHistory(), method: HISTORY_METHOD },
   { name: 'train', run: () => benchTrain(), method: TRAIN_METHOD },
+  { name: 'fashion', run: () => benchFashion(), method: FASHION_METHOD },
 ];
 
 const TOOLS = [

@@ -212,10 +212,10 @@ function showValue(v: unknown): string {
 /** The diff as lines of text (rx diff prints them under the spec's path). */
 export function augmentSpecDiffLines(d: AugmentSpecDiff): string[] {
   const lines: string[] = [];
-  if (d.seed) lines.push(`seed ${d.seed.from} → ${d.seed.to}`);
+  if (d.seed) lines.push(`seed ${d.seed.from} -> ${d.seed.to}`);
   for (const r of d.removed) lines.push(`- ${r.description}`);
   for (const r of d.added) lines.push(`+ ${r.description} (at ${r.index + 1})`);
-  for (const r of d.reordered) lines.push(`~ ${r.key} moved ${r.from + 1} → ${r.to + 1}`);
-  for (const m of d.modified) for (const c of m.changes) lines.push(`~ ${m.key}: ${c.field} ${showValue(c.from)} → ${showValue(c.to)}`);
+  for (const r of d.reordered) lines.push(`~ ${r.key} moved ${r.from + 1} -> ${r.to + 1}`);
+  for (const m of d.modified) for (const c of m.changes) lines.push(`~ ${m.key}: ${c.field} ${showValue(c.from)} -> ${showValue(c.to)}`);
   return lines;
 }

@@ -34,6 +34,17 @@ Exit codes:
   7 locked by another rx process   70 internal error
 `;
 
+/** A reader that went away (`rx ... | head`) ends the output quietly, as for any Unix tool. */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      runCleanups();
+      process.exit(0);
+    });
+  }
+}
+
 function installSignalHandlers(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
@@ -45,6 +56,7 @@ function installSignalHandlers(): void {
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   installSignalHandlers();
+  ignoreClosedPipes();
   const io = createIO(argv, env);
   const program = new Command();
   program

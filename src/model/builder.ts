@@ -56,7 +56,11 @@ export function registerCustomLayers(): void {
   registerSeededDropout();
 }
 
-export function buildModel(plan: ModelPlan, seed: number): LayersModel {
+/**
+ * Builds the planned model with initialisers seeded from `seed`. `replica` (data-parallel
+ * training) changes only the dropout streams, so every replica starts from the same weights.
+ */
+export function buildModel(plan: ModelPlan, seed: number, replica = 0): LayersModel {
   registerCustomLayers();
   const tfl = tfLayers();
   const input = tfl.input({ shape: plan.input, name: 'input' });
@@ -65,14 +69,15 @@ export function buildModel(plan: ModelPlan, seed: number): LayersModel {
   plan.layers.forEach((layer, index) => {
     const from = (layer.inputs ?? []).map((n) => outputs.get(n)!);
     const x = from.length > 0 ? from : [previous];
-    const out = applyLayer(layer, x, deriveSeed(seed, index + 1));
+    const layerSeed = deriveSeed(seed, index + 1);
+    const out = applyLayer(layer, x, layerSeed, replica === 0 ? layerSeed : deriveSeed(layerSeed, 0x10000 + replica));
     outputs.set(layer.name, out);
     previous = out;
   });
   return tfl.model({ inputs: input, outputs: previous, name: 'rx_model' });
 }
 
-function applyLayer(layer: PlannedLayer, x: SymbolicTensor[], seed: number): SymbolicTensor {
+function applyLayer(layer: PlannedLayer, x: SymbolicTensor[], seed: number, dropoutSeed: number): SymbolicTensor {
   const tfl = tfLayers();
   const init = () => tfl.initializers.glorotUniform({ seed });
   const s = layer.spec as Record<string, never>;
@@ -80,7 +85,7 @@ function applyLayer(layer: PlannedLayer, x: SymbolicTensor[], seed: number): Sym
   const one = (l: { apply(x: SymbolicTensor | SymbolicTensor[]): unknown }, input: SymbolicTensor | SymbolicTensor[] = x[0]) => l.apply(input) as SymbolicTensor;
   switch (layer.kind) {
     case 'conv2d':
-      return one(tfl.layers.conv2d({ name, filters: s.filters, kernelSize: s.kernel, strides: s.stride, padding: s.padding, useBias: s.useBias, kernelInitializer: init() }));
+      return one(tfl.layers.conv2d({ name, filters: s.filters, kernelSize: s.kernel, strides: s.stride, padding: s.padding, useBias: s.useBias, activation: s.activation, kernelInitializer: init() }));
     case 'separable2d':
       return one(
         tfl.layers.separableConv2d({
@@ -90,12 +95,13 @@ function applyLayer(layer: PlannedLayer, x: SymbolicTensor[], seed: number): Sym
           strides: s.stride,
           padding: s.padding,
           useBias: s.useBias,
+          activation: s.activation,
           depthwiseInitializer: init(),
           pointwiseInitializer: tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 1) }),
         }),
       );
     case 'dense':
-      return one(tfl.layers.dense({ name, units: s.units, kernelInitializer: init() }));
+      return one(tfl.layers.dense({ name, units: s.units, activation: s.activation, kernelInitializer: init() }));
     case 'batchnorm':
       return one(tfl.layers.batchNormalization({ name, momentum: 0.9, epsilon: 1e-3 }));
     case 'layernorm':
@@ -116,7 +122,7 @@ function applyLayer(layer: PlannedLayer, x: SymbolicTensor[], seed: number): Sym
       return one(tfl.layers.add({ name }), x);
     case 'dropout':
       registerSeededDropout();
-      return new seededDropoutCtor!({ name, rate: s.rate, seed }).apply(x[0]);
+      return new seededDropoutCtor!({ name, rate: s.rate, seed: dropoutSeed }).apply(x[0]);
     default:
       throw new Error(`no builder for layer kind ${layer.kind}`);
   }

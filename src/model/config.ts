@@ -46,6 +46,8 @@ export interface TrainingSettings {
   label_smoothing: number;
   width: number;
   augment_seed: number;
+  /** Data-parallel replicas (this thread and workers - 1 worker threads); part of a run's identity. */
+  workers: number;
 }
 
 export interface ModelConfig {
@@ -67,6 +69,7 @@ export const defaultTraining: TrainingSettings = {
   label_smoothing: 0,
   width: 1,
   augment_seed: 0,
+  workers: 1,
 };
 
 export interface LoadedModelConfig {
@@ -125,6 +128,14 @@ export interface ModelPlan {
   params: number;
   trainable: number;
   flops: number;
+}
+
+/**
+ * Without normalisation the activation runs inside the conv or dense layer itself (tfjs fuses
+ * bias and activation into one kernel, forward and backward); with it, it must follow the norm.
+ */
+function fusedActivation(norm: Norm | undefined, activation: Activation | undefined): Activation {
+  return (norm ?? 'none') === 'none' ? (activation ?? 'relu') : 'linear';
 }
 
 function convOut(size: number, kernel: number, stride: number, padding: 'same' | 'valid'): number {
@@ -189,9 +200,10 @@ export function planModel(config: ModelConfig, input: Shape, classes: number, wi
       for (let r = 0; r < (b.repeat ?? 1); r++) {
         const name = `${base}_dense${r + 1}`;
         const fanIn = shape[0];
-        push({ name, kind: 'dense', block: i, output: [units], params: fanIn * units + units, flops: 2 * fanIn * units, spec: { units } });
+        const act = fusedActivation(b.norm, b.activation);
+        push({ name, kind: 'dense', block: i, output: [units], params: fanIn * units + units, flops: 2 * fanIn * units + (act === 'linear' ? 0 : units), spec: { units, activation: act } });
         addNorm(i, name, b.norm);
-        addActivation(i, name, b.activation ?? 'relu');
+        if (act === 'linear') addActivation(i, name, b.activation ?? 'relu');
         if (b.dropout) push({ name: `${name}_dropout`, kind: 'dropout', block: i, output: shape, params: 0, flops: 0, spec: { rate: b.dropout } });
       }
       continue;
@@ -221,10 +233,12 @@ export function planModel(config: ModelConfig, input: Shape, classes: number, wi
       const name = `${base}_${c.type}${r + 1}`;
       const useBias = (c.norm ?? 'none') !== 'batch';
       const bias = useBias ? filters : 0;
+      const act = fusedActivation(c.norm, c.activation);
+      const actFlops = act === 'linear' ? 0 : ho * wo * filters;
       if (c.type === 'conv') {
-        push({ name, kind: 'conv2d', block: i, output: [ho, wo, filters], params: kernel * kernel * cin * filters + bias, flops: 2 * kernel * kernel * cin * filters * ho * wo, spec: { filters, kernel, stride, padding, useBias } });
+        push({ name, kind: 'conv2d', block: i, output: [ho, wo, filters], params: kernel * kernel * cin * filters + bias, flops: 2 * kernel * kernel * cin * filters * ho * wo + actFlops, spec: { filters, kernel, stride, padding, useBias, activation: act } });
         addNorm(i, name, c.norm);
-        addActivation(i, name, c.activation ?? 'relu');
+        if (act === 'linear') addActivation(i, name, c.activation ?? 'relu');
       } else if (c.type === 'separable') {
         push({
           name,
@@ -232,11 +246,11 @@ export function planModel(config: ModelConfig, input: Shape, classes: number, wi
           block: i,
           output: [ho, wo, filters],
           params: kernel * kernel * cin + cin * filters + bias,
-          flops: 2 * (kernel * kernel * cin + cin * filters) * ho * wo,
-          spec: { filters, kernel, stride, padding, useBias },
+          flops: 2 * (kernel * kernel * cin + cin * filters) * ho * wo + actFlops,
+          spec: { filters, kernel, stride, padding, useBias, activation: act },
         });
         addNorm(i, name, c.norm);
-        addActivation(i, name, c.activation ?? 'relu');
+        if (act === 'linear') addActivation(i, name, c.activation ?? 'relu');
       } else {
         const entry = last;
         const entryShape = shape;

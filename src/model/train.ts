@@ -4,12 +4,13 @@
 // one backend give bitwise-identical weights. Batches are built here from the manifest's pixel
 // pack (augmented per sample, independent of batch composition) and fed to optimizer.minimize.
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Tensor, Scalar, Rank } from '@tensorflow/tfjs-core';
+import type { Tensor, Rank } from '@tensorflow/tfjs-core';
 import type { Manifest, SplitName } from '../data/types.js';
 import { SampleStream } from '../augment/rng.js';
 import { augmentSample, type AugmentSpec } from '../augment/index.js';
 import { tfCore, backendInfo } from './backend.js';
-import { buildModel } from './builder.js';
+import { Replica, shardBounds, sumGradients, type ShardResult } from './replica.js';
+import { RemoteReplica } from './workers.js';
 import type { ModelPlan, TrainingSettings } from './config.js';
 import { classificationMetrics, learningRateAt, round6, type ClassificationMetrics } from './metrics.js';
 
@@ -76,20 +77,7 @@ export function sampleImage(data: Dataset, index: number, out?: Float32Array): F
   return img;
 }
 
-function makeOptimizer(settings: TrainingSettings) {
-  const tf = tfCore();
-  switch (settings.optimizer) {
-    case 'sgd':
-      return settings.momentum ? tf.train.momentum(settings.learning_rate, settings.momentum) : tf.train.sgd(settings.learning_rate);
-    case 'rmsprop':
-      return tf.train.rmsprop(settings.learning_rate, 0.9, settings.momentum ?? 0);
-    default:
-      return tf.train.adam(settings.learning_rate);
-  }
-}
-
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
-  const tf = tfCore();
   const { plan, settings, data } = options;
   const { manifest } = data;
   const k = manifest.classes.length;
@@ -98,8 +86,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const train = indicesOfSplit(manifest, 'train');
   const val = indicesOfSplit(manifest, 'val');
   if (train.length === 0) throw new Error('the manifest has no training samples');
-  const model = buildModel(plan, settings.seed);
-  const optimizer = makeOptimizer(settings);
+  const workers = Math.max(1, settings.workers ?? 1);
+  const main = new Replica(plan, settings, 0);
+  const model = main.model;
+  const remotes: RemoteReplica[] = [];
   const curves: EpochPoint[] = [];
   const image = new Float32Array(size);
   const partnerImage = new Float32Array(size);
@@ -107,66 +97,76 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const j = train[Math.min(train.length - 1, Math.floor(u * train.length))];
     return { image: sampleImage(data, j, partnerImage), label: manifest.samples[j].label, id: manifest.samples[j].id };
   };
-  for (let epoch = 0; epoch < settings.epochs; epoch++) {
-    const lr = learningRateAt(settings.learning_rate, settings.lr_schedule, epoch, settings.epochs);
-    (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const order = shuffledOrder(train, settings.seed, epoch);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    const batches = Math.ceil(order.length / settings.batch_size);
-    const limit = Math.min(batches, options.maxBatchesPerEpoch ?? batches);
-    for (let b = 0; b < limit; b++) {
-      const rows = order.slice(b * settings.batch_size, (b + 1) * settings.batch_size);
-      const xs = new Float32Array(rows.length * size);
-      const ys = new Float32Array(rows.length * k);
-      rows.forEach((idx, r) => {
-        const s = manifest.samples[idx];
-        sampleImage(data, idx, image);
-        if (options.augment) {
-          const out = augmentSample(options.augment, image, shape, { seed: settings.augment_seed, epoch, sampleId: s.id, source: s.source, label: s.label, split: s.split, epochs: settings.epochs }, partner);
-          xs.set(out.image, r * size);
-          if (out.mix) {
-            ys[r * k + s.label] += 1 - out.mix.lambda;
-            ys[r * k + out.mix.label] += out.mix.lambda;
-          } else ys[r * k + s.label] = 1;
-        } else {
-          xs.set(image, r * size);
-          ys[r * k + s.label] = 1;
+  try {
+    const backend = backendInfo()!;
+    for (let r = 1; r < workers; r++) remotes.push(await RemoteReplica.start(plan, settings, r, backend));
+    // Summed gradients of the last step, which the worker replicas apply with their next step.
+    let pending: { grads: Float32Array[]; lr: number } | undefined;
+    for (let epoch = 0; epoch < settings.epochs; epoch++) {
+      const lr = learningRateAt(settings.learning_rate, settings.lr_schedule, epoch, settings.epochs);
+      const order = shuffledOrder(train, settings.seed, epoch);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      const batches = Math.ceil(order.length / settings.batch_size);
+      const limit = Math.min(batches, options.maxBatchesPerEpoch ?? batches);
+      for (let b = 0; b < limit; b++) {
+        const rows = order.slice(b * settings.batch_size, (b + 1) * settings.batch_size);
+        const xs = new Float32Array(rows.length * size);
+        const ys = new Float32Array(rows.length * k);
+        rows.forEach((idx, r) => {
+          const s = manifest.samples[idx];
+          sampleImage(data, idx, image);
+          if (options.augment) {
+            const out = augmentSample(options.augment, image, shape, { seed: settings.augment_seed, epoch, sampleId: s.id, source: s.source, label: s.label, split: s.split, epochs: settings.epochs }, partner);
+            xs.set(out.image, r * size);
+            if (out.mix) {
+              ys[r * k + s.label] += 1 - out.mix.lambda;
+              ys[r * k + out.mix.label] += out.mix.lambda;
+            } else ys[r * k + s.label] = 1;
+          } else {
+            xs.set(image, r * size);
+            ys[r * k + s.label] = 1;
+          }
+        });
+        const bounds = shardBounds(rows.length, workers);
+        // Workers start on their shards first, then this thread computes shard 0 meanwhile.
+        const remoteResults = remotes.map((remote, i) => {
+          const [from, to] = bounds[i + 1];
+          return remote.step(pending?.grads, pending?.lr ?? lr, to > from ? xs.slice(from * size, to * size) : undefined, to > from ? ys.slice(from * k, to * k) : undefined, to - from, rows.length);
+        });
+        const [from0, to0] = bounds[0];
+        const local = main.gradients(xs.subarray(from0 * size, to0 * size), ys.subarray(from0 * k, to0 * k), to0 - from0, rows.length);
+        const shards = [local, ...(await Promise.all(remoteResults))].filter((x): x is ShardResult => x !== null);
+        const summed = shards.length === 1 ? shards[0].grads : sumGradients(shards.map((x) => x.grads));
+        main.apply(summed, lr);
+        pending = { grads: summed, lr };
+        for (const x of shards) {
+          lossSum += x.lossSum;
+          correct += x.hits;
         }
-      });
-      const [lossValue, hits] = tf.tidy(() => {
-        const x = tf.tensor4d(xs, [rows.length, shape.height, shape.width, shape.channels]);
-        const y = tf.tensor2d(ys, [rows.length, k]);
-        let hitsT: Tensor | undefined;
-        const loss = optimizer.minimize(() => {
-          const logits = model.apply(x, { training: true }) as Tensor<Rank.R2>;
-          hitsT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')));
-          return tf.losses.softmaxCrossEntropy(y, logits, undefined, settings.label_smoothing) as Scalar;
-        }, true) as Scalar;
-        return [loss.dataSync()[0], hitsT!.dataSync()[0]];
-      });
-      lossSum += lossValue * rows.length;
-      correct += hits;
-      seen += rows.length;
-      // Let the event loop breathe (signals, progress) between batches.
-      if (b % 16 === 15) await new Promise((r) => setImmediate(r));
+        seen += rows.length;
+        // Let the event loop breathe (signals, progress) between batches.
+        if (b % 16 === 15) await new Promise((r) => setImmediate(r));
+      }
+      const point: EpochPoint = {
+        epoch: epoch + 1,
+        train_loss: round6(lossSum / seen),
+        train_accuracy: round6(correct / seen),
+        learning_rate: round6(lr),
+      };
+      if (val.length > 0) {
+        const m = evaluateIndices(model, data, val, settings.batch_size);
+        point.val_loss = m.loss;
+        point.val_accuracy = m.accuracy;
+      }
+      curves.push(point);
+      options.onEpoch?.(point, settings.epochs);
     }
-    const point: EpochPoint = {
-      epoch: epoch + 1,
-      train_loss: round6(lossSum / seen),
-      train_accuracy: round6(correct / seen),
-      learning_rate: round6(lr),
-    };
-    if (val.length > 0) {
-      const m = evaluateIndices(model, data, val, settings.batch_size);
-      point.val_loss = m.loss;
-      point.val_accuracy = m.accuracy;
-    }
-    curves.push(point);
-    options.onEpoch?.(point, settings.epochs);
+  } finally {
+    main.dispose();
+    await Promise.all(remotes.map((r) => r.close()));
   }
-  optimizer.dispose();
   return { model, curves, trainCount: train.length, valCount: val.length };
 }
 
@@ -181,8 +181,9 @@ export function predictProbabilities(model: LayersModel, data: Dataset, indices:
     const rows = indices.slice(start, start + batchSize);
     const xs = new Float32Array(rows.length * size);
     rows.forEach((idx, r) => xs.set(sampleImage(data, idx), r * size));
-    const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(xs, [rows.length, height, width, channels])) as Tensor<Rank.R2>).dataSync() as Float32Array);
-    out.set(probs, start * k);
+    const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(xs, [rows.length, height, width, channels])) as Tensor<Rank.R2>));
+    out.set(probs.dataSync() as Float32Array, start * k);
+    probs.dispose();
   }
   return out;
 }

@@ -7,6 +7,8 @@ const num = { type: 'number' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
 const posInt = { type: 'integer', minimum: 1 } as const;
 const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
+/** Data-parallel replicas of a training run: the results depend on it, so it is a setting. */
+const workers = { type: 'integer', minimum: 1, maximum: 16 } as const;
 
 export const activations = ['relu', 'elu', 'selu', 'gelu', 'tanh', 'sigmoid', 'swish', 'linear'] as const;
 export const norms = ['batch', 'layer', 'none'] as const;
@@ -95,6 +97,7 @@ export const modelConfigSchema = {
         momentum: fraction,
         lr_schedule: { enum: ['constant', 'cosine'] },
         label_smoothing: { type: 'number', minimum: 0, maximum: 0.5 },
+        workers,
       },
     },
   },
@@ -116,6 +119,7 @@ export const trainParamsSchema = {
     label_smoothing: { type: 'number', minimum: 0, maximum: 0.5 },
     width: { type: 'number', exclusiveMinimum: 0, maximum: 16 },
     augment_seed: int,
+    workers,
   },
 } as const;
 
@@ -185,7 +189,7 @@ export const trainRecordSchema = {
     settings: {
       type: 'object',
       additionalProperties: false,
-      required: ['epochs', 'batch_size', 'seed', 'optimizer', 'learning_rate', 'lr_schedule', 'label_smoothing', 'width', 'augment_seed'],
+      required: ['epochs', 'batch_size', 'seed', 'optimizer', 'learning_rate', 'lr_schedule', 'label_smoothing', 'width', 'augment_seed', 'workers'],
       properties: {
         epochs: posInt,
         batch_size: posInt,
@@ -197,6 +201,7 @@ export const trainRecordSchema = {
         label_smoothing: num,
         width: num,
         augment_seed: int,
+        workers: posInt,
       },
     },
     backend: {

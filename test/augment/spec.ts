@@ -146,9 +146,9 @@ t.test('semantic diff: ops added, removed, reordered and changed field by field'
   );
   t.same(d.modified[0]!.changes[0], { field: 'p', from: 0.5, to: 0.3 });
   const lines = augmentSpecDiffLines(d);
-  t.ok(lines.includes('~ rotate: p 0.5 → 0.3'));
-  t.ok(lines.includes('~ rotate: distribution uniform → truncated-normal(mean 0, std 4)'));
-  t.ok(lines.includes('~ rotate: schedule (none) → magnitude x0.5→1 linear over the run'));
+  t.ok(lines.includes('~ rotate: p 0.5 -> 0.3'));
+  t.ok(lines.includes('~ rotate: distribution uniform -> truncated-normal(mean 0, std 4)'));
+  t.ok(lines.includes('~ rotate: schedule (none) -> magnitude x0.5→1 linear over the run'));
   t.ok(lines.some((l) => l.startsWith('- gaussian-noise [0, 0.05]')));
   t.same(augmentSpecDiff(a, a), { changed: false, added: [], removed: [], reordered: [], modified: [] });
   // Repeated ops pair up by occurrence.

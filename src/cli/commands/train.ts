@@ -32,6 +32,7 @@ export function registerTrain(program: Command, io: CliIO): void {
     .requiredOption('--out <dir>', 'model directory to write (replaced only when training succeeds)')
     .option('--epochs <n>', 'override the number of epochs')
     .option('--seed <n>', 'override the training seed')
+    .option('--workers <n>', 'data-parallel replicas (worker threads); results depend on it, so it is recorded')
     .option('--json', 'print the training record as JSON')
     .addHelpText(
       'after',
@@ -40,10 +41,15 @@ export function registerTrain(program: Command, io: CliIO): void {
         ['RX_TFJS_BACKEND=cpu rx train --model models/mlp.yaml --data work/data/manifest.json --out /tmp/m --epochs 1', 'a quick run on the plain cpu backend'],
       ),
     )
-    .action(async (opts: { model: string; data: string; augment?: string; params?: string; out: string; epochs?: string; seed?: string; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { model: string; data: string; augment?: string; params?: string; out: string; epochs?: string; seed?: string; workers?: string; json?: boolean }, cmd: Command) => {
       const overrides: Record<string, number> = {};
       const epochs = positiveInt('--epochs', opts.epochs);
       if (epochs !== undefined) overrides.epochs = epochs;
+      const workers = positiveInt('--workers', opts.workers);
+      if (workers !== undefined) {
+        if (workers > 16) throw new UsageError(`--workers must be at most 16, not ${workers}`);
+        overrides.workers = workers;
+      }
       if (opts.seed !== undefined) {
         const seed = Number(opts.seed);
         if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number >= 0, not ${opts.seed}`);
@@ -53,7 +59,7 @@ export function registerTrain(program: Command, io: CliIO): void {
       if (opts.json) return io.json(r);
       const last = r.curves[r.curves.length - 1];
       io.print(
-        `trained ${r.model.path} (${r.params.toLocaleString('en-US')} parameters) on ${r.data.train} samples for ${r.settings.epochs} epochs on ${r.backend.name}${r.backend.simd ? ' (simd)' : ''}\n` +
+        `trained ${r.model.path} (${r.params.toLocaleString('en-US')} parameters) on ${r.data.train} samples for ${r.settings.epochs} epochs on ${r.backend.name}${r.backend.simd ? ' (simd)' : ''}${r.settings.workers > 1 ? ` x${r.settings.workers} workers` : ''}\n` +
           `final: loss ${last.train_loss.toFixed(4)}, accuracy ${pct(last.train_accuracy)}${last.val_accuracy !== undefined ? `, val accuracy ${pct(last.val_accuracy)}` : ''}\n` +
           `weights ${r.weights} -> ${opts.out}`,
       );
