@@ -1,8 +1,7 @@
 // Reading augmentation specs: schema validation (shapes) then semantic checks the schema
 // cannot express (which fields an op takes, physical ranges, inverted bounds, unknown ops with
 // a suggestion), every problem located at file:line:col. Returns the normalised AugmentSpec.
-import { promises as fsp } from 'node:fs';
-import { InvalidFileError, type FileProblem } from '../core/errors.js';
+import { InvalidFileError, readInputFile, type FileProblem } from '../core/errors.js';
 import { parseYamlLocated, fieldPath, type Locate } from '../schema/validate.js';
 import { augmentSpecSchema } from '../schema/augment.js';
 import type { AugmentOp, AugmentSpec, Bounds, Distribution, OpFamily, OpName, Schedule, ScheduleTarget } from './types.js';
@@ -283,11 +282,5 @@ export function parseAugmentSpec(file: string, text: string): AugmentSpec {
 
 /** Reads and validates a spec file. */
 export async function loadAugmentSpec(file: string): Promise<AugmentSpec> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    throw new InvalidFileError([{ file, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }], { cause: err });
-  }
-  return parseAugmentSpec(file, text);
+  return parseAugmentSpec(file, await readInputFile(file));
 }

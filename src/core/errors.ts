@@ -101,3 +101,15 @@ export class LockedError extends RxError {
 export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code;
 }
+
+/** Reads a text file a command was given; an unreadable one is an invalid file (exit 4) named as `shown`. */
+export async function readInputFile(abs: string, shown: string = abs): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read: ${code ?? (err as Error).message}`;
+    throw new InvalidFileError([{ file: shown, message }], { cause: err });
+  }
+}

@@ -4,7 +4,7 @@
 // never names a pack that is not there).
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidFileError, isErrno } from '../core/errors.js';
+import { readInputFile } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { canonicalJson } from '../core/canonical.js';
 import { findUp, toPosix } from '../core/paths.js';
@@ -22,13 +22,7 @@ export function specBaseDir(specAbs: string): string {
 }
 
 export async function loadSpecFile(specAbs: string, shown: string): Promise<LoadedSpec> {
-  let text: string;
-  try {
-    text = await fsp.readFile(specAbs, 'utf8');
-  } catch (err) {
-    throw new InvalidFileError([{ file: shown, message: isErrno(err, 'ENOENT') ? 'no such file' : (err as Error).message }]);
-  }
-  return parseDataSpec(shown, text);
+  return parseDataSpec(shown, await readInputFile(specAbs, shown));
 }
 
 /** Resolves a spec file into a manifest and pixels in memory; writes nothing. */

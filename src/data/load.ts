@@ -2,7 +2,7 @@
 // sha256 are verified against the manifest. What training and evaluation call.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidFileError, StoreIntegrityError, isErrno } from '../core/errors.js';
+import { StoreIntegrityError, readInputFile } from '../core/errors.js';
 import { parseJsonValidated } from '../schema/validate.js';
 import { manifestSchema } from '../schema/data.js';
 import type { Manifest, SplitName } from './types.js';
@@ -20,13 +20,7 @@ export function parseManifest(text: string, shown: string): Manifest {
 }
 
 export async function readManifest(manifestPath: string, shown = manifestPath): Promise<Manifest> {
-  let text: string;
-  try {
-    text = await fsp.readFile(manifestPath, 'utf8');
-  } catch (err) {
-    throw new InvalidFileError([{ file: shown, message: isErrno(err, 'ENOENT') ? 'no such file' : (err as Error).message }]);
-  }
-  return parseManifest(text, shown);
+  return parseManifest(await readInputFile(manifestPath, shown), shown);
 }
 
 /** The manifest and its verified pixel pack (StoreIntegrityError, exit 6, when they disagree). */

@@ -2,8 +2,7 @@
 // the pure shape plan of the architecture (layer by layer: output shape, parameter count, FLOPs).
 // The plan is checked against the data's image shape before anything trains, so a block that does
 // not fit is reported by number and kind; builder.ts turns the same plan into tfjs layers.
-import { promises as fsp } from 'node:fs';
-import { InvalidFileError, type FileProblem } from '../core/errors.js';
+import { InvalidFileError, readInputFile, type FileProblem } from '../core/errors.js';
 import { parseYamlLocated, schemaProblems, type Locate } from '../schema/validate.js';
 import { modelConfigSchema, trainParamsSchema } from '../schema/model.js';
 
@@ -85,13 +84,7 @@ export function parseModelConfig(file: string, text: string): LoadedModelConfig 
 }
 
 export async function loadModelConfig(file: string, displayName = file): Promise<LoadedModelConfig> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    throw new InvalidFileError([{ file: displayName, message: `cannot read the model config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
-  }
-  return parseModelConfig(displayName, text);
+  return parseModelConfig(displayName, await readInputFile(file, displayName));
 }
 
 /** The settings a run uses: built-in defaults < the config's `training:` < params.yaml's `train:`. */

@@ -118,7 +118,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           const s = manifest.samples[idx];
           sampleImage(data, idx, image);
           if (options.augment) {
-            const out = augmentSample(options.augment, image, shape, { seed: settings.augment_seed, epoch, sampleId: s.id, source: s.source, label: s.label, split: s.split, epochs: settings.epochs }, partner);
+            const out = augmentSample(options.augment, image, shape, { seed: settings.augment_seed, epoch, sampleId: s.id, source: s.source, label: s.label, className: manifest.classes[s.label], split: s.split, epochs: settings.epochs }, partner);
             xs.set(out.image, r * size);
             if (out.mix) {
               ys[r * k + s.label] += 1 - out.mix.lambda;

@@ -12,7 +12,7 @@ import { onExit } from '../core/cleanup.js';
 import { absPath } from '../core/paths.js';
 import { compareStrings } from '../core/canonical.js';
 import { parseYaml, stringifyYaml } from '../core/yaml.js';
-import { openProject, CONFIG_FILE, POINTER_SUFFIX } from '../store/project.js';
+import { openProject, CONFIG_FILE } from '../store/project.js';
 import { resolveRevision, readCommitInfo } from '../git/revision.js';
 import { listCommitFiles, worktreeFiles, writeBlobBytes, writeTreeOf, writeCommitObject, setRef, createRef, removeRef, refsUnder, authorFrom, readBlobBytes, blobOid, type TreeFile } from '../git/tree.js';
 import type { GitRepo } from '../git/repo.js';

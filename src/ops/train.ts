@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../core/context.js';
-import { InvalidFileError } from '../core/errors.js';
+import { InvalidFileError, readInputFile } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { parseYaml } from '../core/yaml.js';
 import { onExit } from '../core/cleanup.js';
@@ -54,12 +54,7 @@ async function fileHash(file: string): Promise<string> {
 /** params.yaml's `train:` section (an empty object when the file or section is absent). */
 export async function readTrainParams(ctx: Context, file: string | undefined): Promise<Record<string, unknown>> {
   if (!file) return {};
-  let text: string;
-  try {
-    text = await fsp.readFile(path.resolve(ctx.cwd, file), 'utf8');
-  } catch (err) {
-    throw new InvalidFileError([{ file, message: `cannot read the params file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
-  }
+  const text = await readInputFile(path.resolve(ctx.cwd, file), file);
   let doc: unknown;
   try {
     doc = parseYaml(text);

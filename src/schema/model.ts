@@ -14,6 +14,19 @@ export const activations = ['relu', 'elu', 'selu', 'gelu', 'tanh', 'sigmoid', 's
 export const norms = ['batch', 'layer', 'none'] as const;
 
 const activation = { enum: activations } as const;
+
+/** Training settings, in a model config's `training:` and (with width, augment_seed) params.yaml's `train:`. */
+const trainingProperties = {
+  epochs: { type: 'integer', minimum: 1, maximum: 10000 },
+  batch_size: { type: 'integer', minimum: 1, maximum: 65536 },
+  seed: int,
+  optimizer: { enum: ['adam', 'sgd', 'rmsprop'] },
+  learning_rate: { type: 'number', exclusiveMinimum: 0, maximum: 10 },
+  momentum: fraction,
+  lr_schedule: { enum: ['constant', 'cosine'] },
+  label_smoothing: { type: 'number', minimum: 0, maximum: 0.5 },
+  workers,
+} as const;
 const norm = { enum: norms } as const;
 const pool = {
   type: 'object',
@@ -88,17 +101,7 @@ export const modelConfigSchema = {
     training: {
       type: 'object',
       additionalProperties: false,
-      properties: {
-        epochs: { type: 'integer', minimum: 1, maximum: 10000 },
-        batch_size: { type: 'integer', minimum: 1, maximum: 65536 },
-        seed: int,
-        optimizer: { enum: ['adam', 'sgd', 'rmsprop'] },
-        learning_rate: { type: 'number', exclusiveMinimum: 0, maximum: 10 },
-        momentum: fraction,
-        lr_schedule: { enum: ['constant', 'cosine'] },
-        label_smoothing: { type: 'number', minimum: 0, maximum: 0.5 },
-        workers,
-      },
+      properties: trainingProperties,
     },
   },
 } as const;
@@ -108,19 +111,7 @@ export const trainParamsSchema = {
   $id: 'rx/train-params.json',
   type: 'object',
   additionalProperties: false,
-  properties: {
-    epochs: { type: 'integer', minimum: 1, maximum: 10000 },
-    batch_size: { type: 'integer', minimum: 1, maximum: 65536 },
-    seed: int,
-    optimizer: { enum: ['adam', 'sgd', 'rmsprop'] },
-    learning_rate: { type: 'number', exclusiveMinimum: 0, maximum: 10 },
-    momentum: fraction,
-    lr_schedule: { enum: ['constant', 'cosine'] },
-    label_smoothing: { type: 'number', minimum: 0, maximum: 0.5 },
-    width: { type: 'number', exclusiveMinimum: 0, maximum: 16 },
-    augment_seed: int,
-    workers,
-  },
+  properties: { ...trainingProperties, width: { type: 'number', exclusiveMinimum: 0, maximum: 16 }, augment_seed: int },
 } as const;
 
 const layerRow = {
