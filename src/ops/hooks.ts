@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { openProject } from '../store/project.js';
 import { setRepoConfig } from '../git/repo.js';
 import { parseLock, serialiseLock, LOCK_FILE, type Lock } from '../pipeline/lock.js';
+import type { Manifest } from '../data/types.js';
 import { mergeLocks } from '../pipeline/merge.js';
 import { projectRepo } from './revisions.js';
 
@@ -28,7 +29,7 @@ export interface InstallHooksResult {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const HOOK_MARKER = '# installed by rx install-hooks';
-const ATTRIBUTES = [`${LOCK_FILE} merge=rx-lock diff=rx-lock`, '*.rx diff=rx-lock'];
+const ATTRIBUTES = [`${LOCK_FILE} merge=rx-lock diff=rx-lock`, '*.rx diff=rx-lock', 'manifest.json diff=rx-lock', 'augment/*.yaml diff=rx-lock'];
 
 export async function installHooks(ctx: Context, options: InstallHooksOptions): Promise<InstallHooksResult> {
   const project = await openProject(ctx.cwd);
@@ -87,17 +88,34 @@ export async function mergeDriver(options: { base: string; ours: string; theirs:
   return { conflicts: merged.conflicts };
 }
 
-/** git textconv: a line-per-fact view of a lock or pointer file, so diffs read well. */
+/**
+ * git textconv: a line-per-fact view of a lock, pointer file, data manifest (one line per
+ * sample) or augmentation spec (one line per op), so diffs read well.
+ */
 export async function textconv(file: string): Promise<string> {
   const text = await fsp.readFile(file, 'utf8');
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
   } catch {
     return text;
   }
   const d = doc as Record<string, unknown> | null;
   if (!d || typeof d !== 'object') return text;
+  if (d.schema === 'rx.manifest/1' && Array.isArray(d.samples)) {
+    const m = d as unknown as Manifest;
+    const head = `manifest: ${m.samples.length} samples, ${m.image.height}x${m.image.width}x${m.image.channels}, classes ${m.classes.join(' ')}; spec ${m.spec.path} ${m.spec.hash.slice(0, 12)}; pixels ${m.pixels.sha256.slice(0, 12)}`;
+    const sources = Object.entries(m.sources).map(([n, x]) => `source ${n}: ${x.kind}, ${x.selected} of ${x.available} selected`);
+    return [head, ...sources, ...m.samples.map((x) => `${x.id} ${x.split} ${m.classes[x.label] ?? x.label} ${x.hash.slice(0, 12)}`)].join('\n') + '\n';
+  }
+  if (d.schema === 'rx.augment/1') {
+    try {
+      const { parseAugmentSpec, describeAugmentSpec } = await import('../augment/index.js');
+      return describeAugmentSpec(parseAugmentSpec(file, text)) + '\n';
+    } catch {
+      return text;
+    }
+  }
   const short = (h: unknown) => (typeof h === 'string' ? h.slice(0, h.indexOf(':') + 13) : String(h));
   if ('stages' in d && typeof d.stages === 'object') {
     const lock = d as unknown as Lock;

@@ -40,14 +40,14 @@ function branch(t: Tap, dir: string, name: string, from: string, change: () => v
 
 t.test('install-hooks configures git and is idempotent', async (t) => {
   const { dir } = hooked(t);
-  t.equal(read(dir, '.gitattributes'), 'rx.lock merge=rx-lock diff=rx-lock\n*.rx diff=rx-lock\n');
+  t.equal(read(dir, '.gitattributes'), 'rx.lock merge=rx-lock diff=rx-lock\n*.rx diff=rx-lock\nmanifest.json diff=rx-lock\naugment/*.yaml diff=rx-lock\n');
   t.match(gitOk(dir, ['check-attr', 'merge', 'diff', '--', 'rx.lock']), 'rx.lock: merge: rx-lock\nrx.lock: diff: rx-lock');
   t.match(gitOk(dir, ['config', 'merge.rx-lock.driver']), /merge-driver %O %A %B %P/);
   t.match(gitOk(dir, ['config', 'diff.rx-lock.textconv']), /textconv/);
   const hook = path.join(dir, '.git', 'hooks', 'pre-commit');
   t.ok(statSync(hook).mode & 0o100, 'the hook is executable');
   t.equal(rx(dir, ['install-hooks']).code, 0, 'a second install is fine');
-  t.equal(read(dir, '.gitattributes'), 'rx.lock merge=rx-lock diff=rx-lock\n*.rx diff=rx-lock\n', 'no duplicate attributes');
+  t.equal(read(dir, '.gitattributes'), 'rx.lock merge=rx-lock diff=rx-lock\n*.rx diff=rx-lock\nmanifest.json diff=rx-lock\naugment/*.yaml diff=rx-lock\n', 'no duplicate attributes');
 
   writeFileSync(hook, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   const skipped = outputAs('install-hooks', rx(dir, ['install-hooks', '--json']));
@@ -136,4 +136,33 @@ t.test('the pre-commit hook blocks a commit that rx verify rejects', async (t) =
   const ok = git(dir, ['commit', '-q', '-m', 'lr 0.2, reproduced']);
   t.equal(ok.code, 0, `a verified change commits: ${ok.stderr}`);
   t.not(gitOk(dir, ['rev-parse', 'HEAD']), head);
+});
+
+t.test('git diff of an augmentation spec and a committed manifest reads by meaning', async (t) => {
+  const { dir } = hooked(t);
+  const spec = (p: number) => `schema: rx.augment/1\nseed: 1\nops:\n  - {op: rotate, p: ${p}, magnitude: {min: -10, max: 10}}\n  - {op: invert, p: 0.1}\n`;
+  const manifest = (split: string) =>
+    JSON.stringify({
+      schema: 'rx.manifest/1',
+      spec: { path: 'data/d.yaml', hash: 'ab'.repeat(32) },
+      image: { height: 2, width: 2, channels: 1, maxValue: 255 },
+      classes: ['cat', 'dog'],
+      split: { seed: 0, fractions: { train: 1, val: 0, test: 0 } },
+      stratify: [],
+      pixels: { file: 'pixels.u8', sha256: 'cd'.repeat(32), bytes: 8 },
+      sources: { s: { kind: 'real', available: 2, selected: 2, budget: { count: 2 }, provenance: {} } },
+      samples: [
+        { id: 's/0', hash: 'ef'.repeat(32), source: 's', label: 0, split: 'train' },
+        { id: 's/1', hash: '01'.repeat(32), source: 's', label: 1, split },
+      ],
+    });
+  writeTree(dir, { 'augment/policy.yaml': spec(0.5), 'data/manifest.json': manifest('train') });
+  commitAll(dir, 'spec and manifest');
+  writeTree(dir, { 'augment/policy.yaml': spec(0.8), 'data/manifest.json': manifest('test') });
+  const diff = gitOk(dir, ['diff', '--', 'augment/policy.yaml', 'data/manifest.json']);
+  t.match(diff, /-  1\. rotate .*p=0\.5/);
+  t.match(diff, /\+  1\. rotate .*p=0\.8/);
+  t.match(diff, '-s/1 train dog 010101010101');
+  t.match(diff, '+s/1 test dog 010101010101');
+  t.notMatch(diff, '"samples"', 'no raw JSON');
 });
