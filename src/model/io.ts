@@ -73,7 +73,9 @@ export async function loadModel(dir: string, displayDir = dir): Promise<{ model:
   try {
     bytes = new Uint8Array(await fsp.readFile(path.join(dir, WEIGHTS_FILE)));
   } catch (err) {
-    throw new InvalidFileError([{ file: path.join(displayDir, WEIGHTS_FILE), message: `cannot read the weights: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    throw new StoreIntegrityError('RX_MODEL_WEIGHTS_MISSING', `${path.join(displayDir, WEIGHTS_FILE)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`}, though ${MODEL_FILE} names it`, {
+      hint: 'restore the model with `rx checkout` or re-run training with `rx repro`',
+    });
   }
   const weights = sha256Of(bytes);
   if (json.rx?.weights && json.rx.weights !== weights) {

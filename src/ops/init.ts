@@ -56,7 +56,9 @@ async function templateFiles(name: string, dataDir: string | undefined): Promise
     if (missing.length > 0) {
       throw new UsageError(`the fashion-mnist template needs the Fashion-MNIST IDX files, and ${from} lacks ${missing.join(', ')}`, {
         data: { dir: from, missing },
-        hint: dataDir ? 'point --data at the directory holding the four *-ubyte.gz files' : 'install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass --data DIR',
+        hint: dataDir
+          ? 'point --data at the directory holding the four *-ubyte.gz files, or install the Debian package dataset-fashion-mnist and leave --data out'
+          : 'install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass --data DIR',
       });
     }
     for (const f of FASHION_MNIST_FILES) files.push([`data/fashion-mnist/${f}`, path.join(from, f)]);
@@ -78,6 +80,9 @@ export async function init(ctx: Context, options: InitOptions): Promise<InitResu
   if (outer && outer !== root) {
     throw new UsageError(`${root}: is inside the rx project ${outer}; rx projects do not nest`, { data: { outer } });
   }
+  // The template is checked (name, data files, conflicts) before anything is created, so a
+  // refused init leaves the directory as it was.
+  const todo = await templateTodo(root, options.template ? await templateFiles(options.template, options.data && path.resolve(ctx.cwd, options.data)) : []);
   await fsp.mkdir(root, { recursive: true });
   const created: string[] = [];
   let createdGitRepo = false;
@@ -98,7 +103,7 @@ export async function init(ctx: Context, options: InitOptions): Promise<InitResu
   }
   const result: InitResult = { root, createdGitRepo, created };
   if (options.template) {
-    const copied = await copyTemplate(root, await templateFiles(options.template, options.data && path.resolve(ctx.cwd, options.data)));
+    const copied = await copyTemplate(root, todo);
     created.push(...copied);
     result.template = options.template;
     if (options.template === 'fashion-mnist' && copied.some((f) => f.startsWith('data/fashion-mnist/'))) {
@@ -111,10 +116,10 @@ export async function init(ctx: Context, options: InitOptions): Promise<InitResu
 }
 
 /**
- * Copies template files that are not there yet. A file already present with other content is a
- * conflict: nothing is copied then, so a project is never half-templated.
+ * The template files not there yet. A file already present with other content is a conflict:
+ * the init is refused then, so a project is never half-templated.
  */
-async function copyTemplate(root: string, files: [string, string][]): Promise<string[]> {
+async function templateTodo(root: string, files: [string, string][]): Promise<[string, string][]> {
   const todo: [string, string][] = [];
   const conflicts: string[] = [];
   for (const [rel, src] of files) {
@@ -125,6 +130,10 @@ async function copyTemplate(root: string, files: [string, string][]): Promise<st
   if (conflicts.length > 0) {
     throw new UsageError(`the template would overwrite files that differ from it: ${conflicts.join(', ')}`, { data: { conflicts }, hint: 'init the template into a new directory, or move these files away' });
   }
+  return todo;
+}
+
+async function copyTemplate(root: string, todo: [string, string][]): Promise<string[]> {
   for (const [rel, src] of todo) {
     const dest = path.join(root, rel);
     await fsp.mkdir(path.dirname(dest), { recursive: true });

@@ -6,9 +6,10 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../core/context.js';
-import { InvalidFileError, readInputFile } from '../core/errors.js';
+import { readInputFile } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { parseYaml } from '../core/yaml.js';
+import { parseYamlLocated } from '../schema/validate.js';
+import { trainParamsFileSchema } from '../schema/model.js';
 import { onExit } from '../core/cleanup.js';
 import { loadModelConfig, planModel, resolveTraining, type TrainingSettings } from '../model/config.js';
 import { sha256Of } from '../model/io.js';
@@ -55,16 +56,9 @@ async function fileHash(file: string): Promise<string> {
 export async function readTrainParams(ctx: Context, file: string | undefined): Promise<Record<string, unknown>> {
   if (!file) return {};
   const text = await readInputFile(path.resolve(ctx.cwd, file), file);
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new InvalidFileError([{ file, message: (err as Error).message.split('\n')[0]! }]);
-  }
-  const section = doc && typeof doc === 'object' ? (doc as Record<string, unknown>).train : undefined;
-  if (section === undefined || section === null) return {};
-  if (typeof section !== 'object' || Array.isArray(section)) throw new InvalidFileError([{ file, field: 'train', message: 'must be a mapping of training settings' }]);
-  return section as Record<string, unknown>;
+  // Validated here, against the file, so a bad setting is reported with its line.
+  const { value } = parseYamlLocated<{ train?: Record<string, unknown> | null } | null>(file, text, trainParamsFileSchema);
+  return value?.train ?? {};
 }
 
 export async function train(ctx: Context, options: TrainOptions): Promise<TrainRecord> {

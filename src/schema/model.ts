@@ -107,11 +107,19 @@ export const modelConfigSchema = {
 } as const;
 
 /** params.yaml's `train:` section may override these training settings (and the width). */
-export const trainParamsSchema = {
-  $id: 'rx/train-params.json',
+const trainParamsBody = {
   type: 'object',
   additionalProperties: false,
   properties: { ...trainingProperties, width: { type: 'number', exclusiveMinimum: 0, maximum: 16 }, augment_seed: int },
+} as const;
+
+export const trainParamsSchema = { $id: 'rx/train-params.json', ...trainParamsBody } as const;
+
+/** A params file as rx train reads it: other sections are the pipeline's business. */
+export const trainParamsFileSchema = {
+  $id: 'rx/train-params-file.json',
+  type: ['object', 'null'],
+  properties: { train: { ...trainParamsBody, type: ['object', 'null'] } },
 } as const;
 
 const layerRow = {
