@@ -110,16 +110,7 @@ function inputGradNHWC(
 ): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sH, strideWidth: sW } = info;
   const [, h, w] = inputShape;
-  const spread = s.spread(dy, sH, sW); // [n, oh*sH, ow*sW, co]
-  const [, sh, sw] = spread.shape as [number, number, number, number];
-  const padTop = fh - 1 - info.padInfo.top;
-  const padLeft = fw - 1 - info.padInfo.left;
-  const p = s.padOrCrop(spread, [
-    [0, 0],
-    [padTop, h + fh - 1 - padTop - sh],
-    [padLeft, w + fw - 1 - padLeft - sw],
-    [0, 0],
-  ]);
+  const p = s.spreadForInputGrad(dy, [sH, sW], [fh, fw], info.padInfo, h, w);
   const flipped = s.run('Reverse', { x: filter }, { dims: [0, 1] });
   const swapped = s.transpose(flipped, [0, 1, 3, 2]); // [fh, fw, co, ci]
   return s.run('Conv2D', { x: p, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });

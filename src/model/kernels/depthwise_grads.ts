@@ -94,16 +94,7 @@ export function depthwiseBackpropInputConfig(tf: Tf, backendName: string): Kerne
       const mult = filter.shape[3]!;
       const effH = (fh - 1) * dH + 1;
       const effW = (fw - 1) * dW + 1;
-      const spread = s.spread(dy, sH, sW);
-      const [, sh, sw] = spread.shape as [number, number, number, number];
-      const padTop = effH - 1 - info.padInfo.top;
-      const padLeft = effW - 1 - info.padInfo.left;
-      const p = s.padOrCrop(spread, [
-        [0, 0],
-        [padTop, h + effH - 1 - padTop - sh],
-        [padLeft, w + effW - 1 - padLeft - sw],
-        [0, 0],
-      ]);
+      const p = s.spreadForInputGrad(dy, [sH, sW], [effH, effW], info.padInfo, h, w);
       const flipped = s.reshape(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [fh, fw, c * mult, 1]);
       const out = s.run('DepthwiseConv2dNative', { x: p, filter: flipped }, { strides: [1, 1], pad: 'valid', dilations: [dH, dW] });
       if (mult === 1) return out;

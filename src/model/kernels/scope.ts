@@ -84,4 +84,22 @@ export class KernelScope {
     const padded = this.run('PadV2', { x: six }, { paddings: [[0, 0], [0, 0], [0, sH - 1], [0, 0], [0, sW - 1], [0, 0]], constantValue: 0 });
     return this.reshape(padded, [n, h * sH, w * sW, c]);
   }
+
+  /**
+   * The output gradient laid out for an input gradient as one full correlation: spread by the
+   * strides, then padded (or cropped) so a valid convolution with the flipped filter of effective
+   * size effH x effW gives back the h x w input.
+   */
+  spreadForInputGrad(dy: TensorInfo, strides: [number, number], eff: [number, number], pad: { top: number; left: number }, h: number, w: number): TensorInfo {
+    const spread = this.spread(dy, strides[0], strides[1]);
+    const [, sh, sw] = spread.shape as [number, number, number, number];
+    const padTop = eff[0] - 1 - pad.top;
+    const padLeft = eff[1] - 1 - pad.left;
+    return this.padOrCrop(spread, [
+      [0, 0],
+      [padTop, h + eff[0] - 1 - padTop - sh],
+      [padLeft, w + eff[1] - 1 - padLeft - sw],
+      [0, 0],
+    ]);
+  }
 }
