@@ -41,15 +41,19 @@ export class RemoteReplica {
     const worker = ts
       ? new Worker(`import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(new URL('./replica-worker.ts', import.meta.url).href)}); })`, { eval: true })
       : new Worker(new URL('./replica-worker.js', import.meta.url));
-    worker.unref();
     const r = new RemoteReplica(worker);
     const prefer: BackendPreference = backend.name === 'tensorflow' ? 'node' : backend.name;
-    const ready = await r.request({ type: 'init', plan, settings, replica, backend: prefer });
-    if (ready.type !== 'ready' || ready.backend.name !== backend.name || ready.backend.simd !== backend.simd) {
+    try {
+      const ready = await r.request({ type: 'init', plan, settings, replica, backend: prefer });
+      if (ready.type !== 'ready' || ready.backend.name !== backend.name || ready.backend.simd !== backend.simd) {
+        throw new Error(`a training worker chose another backend (${ready.type === 'ready' ? ready.backend.name : ready.type}) than the trainer (${backend.name})`);
+      }
+      return r;
+    } catch (err) {
+      // A worker that failed to start must not keep the process alive.
       await r.close();
-      throw new Error(`a training worker chose another backend (${ready.type === 'ready' ? ready.backend.name : ready.type}) than the trainer (${backend.name})`);
+      throw err;
     }
-    return r;
   }
 
   /** Applies the previous summed gradients (if any), then computes this shard's. */

@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { loadDataset } from '../data/index.js';
 import type { SplitName } from '../data/types.js';
-import { round6 } from '../model/metrics.js';
+import { round6, argmaxRow, classificationMetrics } from '../model/metrics.js';
 import { reportEnvironment } from './ml-env.js';
 
 export interface EvaluateOptions {
@@ -48,7 +48,7 @@ export async function evaluate(ctx: Context, options: EvaluateOptions): Promise<
   const { initBackend } = await import('../model/backend.js');
   await initBackend();
   const { loadModel } = await import('../model/io.js');
-  const { evaluateIndices, indicesOfSplit, currentBackend } = await import('../model/train.js');
+  const { evaluateIndices, predictProbabilities, indicesOfSplit, currentBackend } = await import('../model/train.js');
   const backend = currentBackend();
   await reportEnvironment(ctx, backend);
   const { model, weights } = await loadModel(path.resolve(ctx.cwd, options.model), options.model);
@@ -59,7 +59,10 @@ export async function evaluate(ctx: Context, options: EvaluateOptions): Promise<
   }
   const indices = indicesOfSplit(data.manifest, split);
   if (indices.length === 0) throw new UsageError(`${options.data} has no samples in the ${split} split`);
-  const m = evaluateIndices(model, data, indices);
+  // One prediction of the split serves its metrics and the per-source breakdown.
+  const probs = predictProbabilities(model, data, indices);
+  const labels = indices.map((i) => data.manifest.samples[i].label);
+  const m = classificationMetrics(probs, labels, classes);
   const metrics: Evaluation = {
     split,
     samples: m.samples,
@@ -73,15 +76,19 @@ export async function evaluate(ctx: Context, options: EvaluateOptions): Promise<
   };
   const train = indicesOfSplit(data.manifest, 'train');
   const val = indicesOfSplit(data.manifest, 'val');
-  if (train.length > 0) metrics.train_accuracy = evaluateIndices(model, data, train).accuracy;
+  if (train.length > 0) metrics.train_accuracy = split === 'train' ? m.accuracy : evaluateIndices(model, data, train).accuracy;
   if (val.length > 0) metrics.val_accuracy = split === 'val' ? m.accuracy : evaluateIndices(model, data, val).accuracy;
   if (metrics.train_accuracy !== undefined && metrics.val_accuracy !== undefined) metrics.generalisation_gap = round6(metrics.train_accuracy - metrics.val_accuracy);
   const bySource = new Map<string, number[]>();
-  for (const i of indices) {
-    const s = data.manifest.samples[i].source;
-    bySource.set(s, [...(bySource.get(s) ?? []), i]);
+  indices.forEach((i, row) => {
+    const source = data.manifest.samples[i].source;
+    let rows = bySource.get(source);
+    if (!rows) bySource.set(source, (rows = []));
+    rows.push(row);
+  });
+  for (const [source, rows] of [...bySource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    metrics.per_source_accuracy[source] = round6(rows.filter((r) => argmaxRow(probs, r, classes.length) === labels[r]).length / rows.length);
   }
-  for (const [source, rows] of [...bySource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) metrics.per_source_accuracy[source] = evaluateIndices(model, data, rows).accuracy;
   model.dispose();
   await writeFileAtomic(path.resolve(ctx.cwd, options.out), JSON.stringify(metrics, null, 2) + '\n');
   if (options.confusion) await writeFileAtomic(path.resolve(ctx.cwd, options.confusion), JSON.stringify({ classes, matrix: m.confusion }, null, 2) + '\n');

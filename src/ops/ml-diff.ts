@@ -73,8 +73,7 @@ function modelLines(a: ModelConfig | undefined, b: ModelConfig | undefined, shap
     const count = (c: ModelConfig | undefined) => {
       if (!c) return undefined;
       try {
-        const p = planModel(c, shape, classes);
-        return p;
+        return planModel(c, shape, classes);
       } catch {
         return undefined;
       }

@@ -63,30 +63,9 @@ export async function modelSummary(ctx: Context, options: ModelSummaryOptions): 
     backend: 'none',
   };
   if (options.measure === false) return summary;
-  const { initBackend, tfCore } = await import('../model/backend.js');
-  const info = await initBackend();
-  summary.backend = info.name;
-  const { buildModel } = await import('../model/builder.js');
-  const tf = tfCore();
-  const model = buildModel(plan, 0);
-  const actual = model.countParams();
-  if (actual !== plan.params) throw new Error(`model builder made ${actual} parameters where the plan counts ${plan.params}`);
-  const batch = options.batch ?? 64;
-  const time = (n: number, reps: number): number => {
-    const x = tf.zeros([n, ...input]);
-    tf.tidy(() => (model.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync()); // warm-up
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) tf.tidy(() => (model.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync());
-    const ms = (performance.now() - t0) / reps;
-    x.dispose();
-    return ms;
-  };
-  const perSample = time(1, 20);
-  const perBatch = time(batch, 5);
-  const x = tf.zeros([batch, ...input]);
-  const profile = await tf.profile(() => tf.tidy(() => model.predict(x) as import('@tensorflow/tfjs-core').Tensor));
-  x.dispose();
-  model.dispose();
-  summary.latency = { per_sample_ms: Math.round(perSample * 1000) / 1000, batch, per_batch_ms: Math.round(perBatch * 1000) / 1000, peak_tensor_bytes: profile.peakBytes };
+  const { initBackend } = await import('../model/backend.js');
+  summary.backend = (await initBackend()).name;
+  const { measureInference } = await import('../model/measure.js');
+  summary.latency = await measureInference(plan, options.batch ?? 64);
   return summary;
 }
