@@ -9,6 +9,7 @@ import { colours, colourEnabled } from './terminal.js';
 import { registerInit } from './commands/init.js';
 import { registerAdd } from './commands/add.js';
 import { registerCheckout } from './commands/checkout.js';
+import { registerUnprotect } from './commands/unprotect.js';
 import { registerStatus } from './commands/status.js';
 import { registerGc } from './commands/gc.js';
 import { registerFsck } from './commands/fsck.js';
@@ -74,6 +75,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   registerInit(program, io);
   registerAdd(program, io);
   registerCheckout(program, io);
+  registerUnprotect(program, io);
   registerStatus(program, io);
   registerGc(program, io);
   registerFsck(program, io);

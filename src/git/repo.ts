@@ -36,8 +36,8 @@ export async function indexedPaths(repo: GitRepo): Promise<Set<string>> {
   }
 }
 
-/** Every commit reachable from any ref (branches, tags, remotes, rx experiments) and HEAD. */
-export async function allCommits(repo: GitRepo): Promise<string[]> {
+/** The commits the refs under these prefixes point at (annotated tags peeled), and HEAD if asked. */
+export async function refTips(repo: GitRepo, prefixes: string[], withHead = false): Promise<string[]> {
   const git = await iso();
   const tips = new Set<string>();
   const addRef = async (ref: string) => {
@@ -57,8 +57,8 @@ export async function allCommits(repo: GitRepo): Promise<string[]> {
       // unborn HEAD or a ref to something that is not a commit
     }
   };
-  await addRef('HEAD');
-  for (const prefix of ['refs/heads', 'refs/tags', 'refs/remotes', 'refs/rx']) {
+  if (withHead) await addRef('HEAD');
+  for (const prefix of prefixes) {
     let refs: string[] = [];
     try {
       refs = await git.listRefs({ fs, gitdir: repo.gitdir, filepath: prefix });
@@ -67,6 +67,12 @@ export async function allCommits(repo: GitRepo): Promise<string[]> {
     }
     for (const r of refs) await addRef(`${prefix}/${r}`);
   }
+  return [...tips].sort();
+}
+
+/** Every commit reachable from the given commits. */
+export async function ancestryOf(repo: GitRepo, tips: string[]): Promise<string[]> {
+  const git = await iso();
   const seen = new Set<string>();
   const stack = [...tips];
   while (stack.length > 0) {
@@ -81,6 +87,11 @@ export async function allCommits(repo: GitRepo): Promise<string[]> {
     }
   }
   return [...seen].sort();
+}
+
+/** Every commit reachable from any ref (branches, tags, remotes, rx experiments) and HEAD. */
+export async function allCommits(repo: GitRepo): Promise<string[]> {
+  return ancestryOf(repo, await refTips(repo, ['refs/heads', 'refs/tags', 'refs/remotes', 'refs/rx'], true));
 }
 
 export async function commitTree(repo: GitRepo, commitOid: string): Promise<string> {

@@ -5,14 +5,14 @@
 import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
 import { UsageError, RxError, ExitCode } from '../core/errors.js';
-import { absPath, projectRelative } from '../core/paths.js';
+import { absPath, projectRelative, assertSafePath } from '../core/paths.js';
 import { writeFileIfChanged } from '../core/atomic.js';
 import { openProject, POINTER_SUFFIX, type Project } from '../store/project.js';
 import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
 import { pointerPathFor, serialisePointer, findPointers, type Pointer } from '../store/pointer.js';
 import { withProjectLock } from './lock.js';
-import { ignoreTarget } from '../git/ignore.js';
+import { ignoreTarget, assertIgnorable } from '../git/ignore.js';
 import { findGitRoot, openRepo, indexedPaths } from '../git/repo.js';
 import * as path from 'node:path';
 import { toPosix } from '../core/paths.js';
@@ -106,6 +106,9 @@ export async function add(ctx: Context, options: AddOptions): Promise<AddResult>
   const rels = [...new Set(options.paths.map((p) => projectRelative(project.root, ctx.cwd, p)))];
   for (const rel of rels) {
     if (!existsSync(absPath(project.root, rel))) throw new UsageError(`${rel}: no such file or directory`, { data: { path: rel } });
+    // What the pointer and .gitignore will say must pass the same guard that reads them.
+    assertSafePath(rel, { file: rel });
+    assertIgnorable(rel);
   }
   checkTargets(project, rels);
   await checkNotInGit(project, rels);

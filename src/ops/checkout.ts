@@ -75,7 +75,12 @@ export async function checkout(ctx: Context, options: CheckoutOptions): Promise<
       });
     }
     const paths: CheckedOutPath[] = [];
-    for (const plan of plans) paths.push(await applyRestore(ctx.reporter, project, statCache, plan));
+    try {
+      for (const plan of plans) paths.push(await applyRestore(ctx.reporter, project, statCache, plan));
+    } finally {
+      // What was verified on the way is remembered, so the next checkout reads nothing again.
+      await project.store.flush();
+    }
     for (const rel of unrestorable) ctx.reporter.warn(`stage output ${rel} is not in the store; \`rx repro\` will make it again`);
     if (missing.size > 0) {
       throw new StoreIntegrityError('RX_OBJECT_MISSING', `${missing.size} object(s) missing from the store; the rest was checked out:\n  ${[...missing].sort().join('\n  ')}`, {

@@ -1,15 +1,17 @@
 // rx fsck: re-hashes store objects (all, or a rotating sample with --quick) and reports
-// corrupt ones, objects the workspace names but the store lacks, and directory manifests
-// that are unreadable or list missing objects. --repair moves corrupt objects to
-// .rx/tmp/corrupt/ (never deletes) and drops the stat cache that vouched for them.
+// corrupt ones, objects the workspace names (pointers, rx.lock, the run cache) but the
+// store lacks, and directory manifests that are unreadable or list missing objects.
+// --repair moves corrupt objects to .rx/tmp/corrupt/ (never deletes) and drops the stat
+// cache that vouched for them. Objects a gc removes while fsck runs are not findings.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../core/context.js';
 import { openProject } from '../store/project.js';
 import { readDirManifest, looksLikeDirManifest } from '../store/tracked.js';
-import { collectReferences } from './references.js';
+import { reachableObjects } from '../store/reachability.js';
 import { withProjectLock } from './lock.js';
 import { parseHash } from '../store/hash.js';
+import { isErrno } from '../core/errors.js';
 
 export interface FsckOptions {
   quick?: boolean;
@@ -53,37 +55,46 @@ export async function fsck(ctx: Context, options: FsckOptions): Promise<FsckResu
     const corruptSet = new Set<string>();
     try {
       for (const obj of sample) {
-        const actual = await project.store.rehash(obj.hash);
+        let actual: string;
+        try {
+          actual = await project.store.rehash(obj.hash);
+        } catch (err) {
+          if (isErrno(err, 'ENOENT')) continue; // removed by a gc since the listing
+          throw err;
+        }
         bar.tick(obj.size);
         if (actual !== obj.hash) {
           corrupt.push({ hash: obj.hash, actual });
           corruptSet.add(obj.hash);
           continue;
         }
-        if (obj.size >= 12 && looksLikeDirManifest(await readHead(project.store.objectPath(obj.hash)))) {
+        await project.store.markVerified(obj.hash);
+        const head = obj.size >= 12 ? await readHead(project.store.objectPath(obj.hash)).catch(() => undefined) : undefined;
+        if (head && looksLikeDirManifest(head)) {
           try {
-            const m = await readDirManifest(project.store, obj.hash);
+            const m = await readDirManifest(project.store, obj.hash, undefined, { quarantine: false });
             const lacking: string[] = [];
             for (const e of m.entries) if (!(await project.store.has(e.hash))) lacking.push(e.path);
-            if (lacking.length > 0) dangling.push({ hash: obj.hash, reason: `lists ${lacking.length} missing object(s), e.g. ${lacking[0]}` });
+            // A gc removes a manifest before what it lists: one gone since is no finding.
+            if (lacking.length > 0 && (await project.store.has(obj.hash))) dangling.push({ hash: obj.hash, reason: `lists ${lacking.length} missing object(s), e.g. ${lacking[0]}` });
           } catch (err) {
-            dangling.push({ hash: obj.hash, reason: (err as Error).message });
+            if (await project.store.has(obj.hash)) dangling.push({ hash: obj.hash, reason: (err as Error).message });
           }
         }
       }
     } finally {
       bar.stop();
     }
-    const refs = await collectReferences(project, 'workspace', ctx.reporter);
+    await project.store.flush();
+    const refs = await reachableObjects(project, ['workspace'], ctx.reporter, { runCache: false });
     const missing: FsckResult['missing'] = [];
     for (const [hash, by] of refs.all) {
       if (corruptSet.has(hash) || !(await project.store.has(hash))) missing.push({ hash, referencedBy: by });
     }
     for (const [hash, reason] of refs.unreadableManifests) if (!dangling.some((d) => d.hash === hash)) dangling.push({ hash, reason });
-    for (const hash of refs.missingManifests) if (!missing.some((m) => m.hash === hash)) missing.push({ hash, referencedBy: refs.roots.get(hash) ?? '' });
+    for (const hash of refs.missingManifests) if (!missing.some((m) => m.hash === hash)) missing.push({ hash, referencedBy: refs.roots.get(hash)?.where ?? '' });
     if (options.repair && corrupt.length > 0) {
-      const dir = path.join(project.tmpDir, 'corrupt');
-      for (const c of corrupt) repaired.push(path.relative(project.root, await project.store.quarantine(c.hash, dir)));
+      for (const c of corrupt) repaired.push(path.relative(project.root, await project.store.quarantine(c.hash)));
       await fsp.rm(path.join(project.tmpDir, 'stat'), { recursive: true, force: true });
     }
     return { checked: sample.length, total: objects.length, corrupt, missing, dangling, repaired };

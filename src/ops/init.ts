@@ -70,8 +70,10 @@ export const DEFAULT_CONFIG = `# rx project settings (committed). See \`rx --hel
 schema: 1
 # Hash algorithm of new objects: sha256 (default), blake3, xxh128 (fast, not for untrusted data), md5 (DVC interop)
 hash: sha256
-# How data is placed in the workspace, tried in order: reflink, hardlink (read-only), copy
-link: [reflink, hardlink, copy]
+# How data is placed in the workspace, tried in order. reflink and copy give every workspace file
+# its own inode, so no edit can reach a stored version. [hardlink] saves space and time but makes
+# workspace files the read-only store objects themselves: run \`rx unprotect PATH\` before editing.
+link: [reflink, copy]
 `;
 
 export async function init(ctx: Context, options: InitOptions): Promise<InitResult> {

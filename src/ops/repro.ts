@@ -6,13 +6,14 @@
 // outputs and lock entry.
 import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
-import { InvalidFileError, type FileProblem } from '../core/errors.js';
+import { InvalidFileError, StoreIntegrityError, type FileProblem } from '../core/errors.js';
 import { absPath } from '../core/paths.js';
 import { fieldPath } from '../schema/validate.js';
 import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
 import { planRestore, applyRestore } from '../store/restore.js';
 import type { Project } from '../store/project.js';
+import { independentLinkOrder, type LinkType } from '../store/objects.js';
 import { ignoreTarget } from '../git/ignore.js';
 import { PIPELINE_FILE, type Stage } from '../pipeline/definition.js';
 import { producerOf, type Graph } from '../pipeline/graph.js';
@@ -25,7 +26,8 @@ import { workspaceParamsReader, type ParamsReader } from '../pipeline/params.js'
 import { observationMemo, type ObservationMemo } from '../pipeline/observe.js';
 import { moveOutputsAside, restoreOutputs, dropStaging, recoverStaging } from '../pipeline/staging.js';
 import { executeStage } from '../pipeline/execute.js';
-import { readRunCache, writeRunCache } from '../pipeline/run-cache.js';
+import { probeIsolation } from '../pipeline/isolate.js';
+import { readRunCache, writeRunCache } from '../store/run-cache.js';
 import { withProjectLock } from './lock.js';
 import { openPipeline } from './pipeline-context.js';
 
@@ -38,6 +40,8 @@ export interface ReproOptions {
   keepGoing?: boolean;
   /** Use the run cache (default true). */
   runCache?: boolean;
+  /** Run each stage command under bubblewrap (no network, only the project tree writable). */
+  isolate?: boolean;
 }
 
 export type StageAction = 'up-to-date' | 'ran' | 'restored' | 'run-cache' | 'failed' | 'would-run' | 'frozen' | 'not-run';
@@ -89,12 +93,16 @@ interface Runner {
   memo: ObservationMemo;
 }
 
-function storeFor(project: Project, cached: boolean): Project {
-  // Outputs kept in git (metrics, plots, cache: false) are stored too, for the run cache,
-  // but the workspace keeps ordinary writable copies of them.
-  return cached ? project : { ...project, store: project.store.withLinkOrder(['reflink', 'copy']) };
+/**
+ * Outputs kept in git (metrics, plots, cache: false) are stored too, for the run cache, but
+ * the workspace keeps ordinary writable copies of them. Same store object, so its pending
+ * syncs are flushed before the lock names them.
+ */
+function linkOrderFor(project: Project, cached: boolean): LinkType[] {
+  return cached ? project.store.linkOrder : independentLinkOrder;
 }
 
+/** Every output object present (restoring checks each before use: a corrupt one is quarantined and refused, exit 6). */
 async function allInStore(project: Project, outs: LockFileEntry[]): Promise<boolean> {
   for (const o of outs) if (!(await project.store.has(o.hash))) return false;
   return true;
@@ -103,10 +111,10 @@ async function allInStore(project: Project, outs: LockFileEntry[]): Promise<bool
 async function restoreFromStore(r: Runner, stage: Stage, outs: LockFileEntry[]): Promise<void> {
   for (const out of outs) {
     const spec = stage.outs.find((o) => o.path === out.path);
-    const target = storeFor(r.project, spec?.cache ?? true);
     const missing = new Set<string>();
-    const { plan } = await planRestore(target, r.statCache, { rel: out.path, type: out.type ?? 'file', hash: out.hash, size: out.size }, true, missing);
-    if (plan) await applyRestore(r.ctx.reporter, target, r.statCache, plan);
+    const { plan } = await planRestore(r.project, r.statCache, { rel: out.path, type: out.type ?? 'file', hash: out.hash, size: out.size }, true, missing);
+    if (missing.size > 0) throw new StoreIntegrityError('RX_OBJECT_MISSING', `stage ${stage.name}: ${missing.size} object(s) of ${out.path} are missing from the store:\n  ${[...missing].sort().join('\n  ')}`, { data: { missing: [...missing].sort() } });
+    if (plan) await applyRestore(r.ctx.reporter, r.project, r.statCache, plan, { linkOrder: linkOrderFor(r.project, spec?.cache ?? true) });
     if (spec?.cache ?? true) await ignoreTarget(r.project.root, out.path);
   }
 }
@@ -144,7 +152,7 @@ async function dropRemovedStages(r: Runner): Promise<void> {
 async function saveOutputs(r: Runner, stage: Stage): Promise<LockFileEntry[]> {
   const outs: LockFileEntry[] = [];
   for (const o of stage.outs) {
-    const saved = await saveTarget(storeFor(r.project, o.cache), r.statCache, r.ctx.reporter, o.path);
+    const saved = await saveTarget(r.project, r.statCache, r.ctx.reporter, o.path, { linkOrder: linkOrderFor(r.project, o.cache) });
     const entry: LockFileEntry = { path: o.path, hash: saved.hash, size: saved.size, nfiles: saved.nfiles };
     if (saved.type === 'dir') entry.type = 'dir';
     outs.push(entry);
@@ -196,7 +204,7 @@ async function processStage(r: Runner, name: string): Promise<StageOutcome> {
   const staging = await moveOutputsAside(r.project.root, r.project.tmpDir, stage);
   let outcome: StageOutcome;
   try {
-    const run = await executeStage(stage, { root: r.project.root, tmpDir: r.project.tmpDir, env: r.ctx.env, reporter, clock: r.ctx.clock });
+    const run = await executeStage(stage, { root: r.project.root, tmpDir: r.project.tmpDir, env: r.ctx.env, reporter, clock: r.ctx.clock, isolate: r.options.isolate });
     if (!run.ok) {
       await restoreOutputs(r.project.root, staging);
       const how = run.signal ? `was killed by ${run.signal}` : run.error ? `could not start: ${run.error}` : `exited with code ${run.exitCode}`;
@@ -277,6 +285,8 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
   const { project, pipeline, graph } = await openPipeline(ctx);
   const targets = resolveTargets(graph.stages.keys(), options.targets);
   const order = planRepro(graph, targets, { downstream: options.downstream });
+  // Refused before anything is touched when bwrap is missing or cannot build its sandbox.
+  if (options.isolate && !options.dry) await probeIsolation(ctx.env);
   const run = async (): Promise<ReproResult> => {
     const recovered = options.dry ? [] : await recoverStaging(project.root, project.tmpDir);
     for (const s of recovered) ctx.reporter.warn(`stage ${s} was interrupted by a killed rx; its previous outputs were put back`);
@@ -299,7 +309,7 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
       r.env.tfjs_backend = r.lock.env.tfjs_backend;
       if (r.lock.env.tfjs_simd !== undefined) r.env.tfjs_simd = r.lock.env.tfjs_simd;
     }
-    const stages = await schedule(r, order);
+    const stages = await schedule(r, order).finally(() => project.store.flush());
     if (!options.dry && !stages.some((s) => s.action === 'ran' || s.action === 'run-cache')) await dropRemovedStages(r);
     return { stages, failed: stages.filter((s) => s.action === 'failed').map((s) => s.name), recovered };
   };

@@ -51,7 +51,7 @@ async function impliedHash(project: Project, noStore: boolean, out: LockFileEntr
   if (out.path === p) return out.hash;
   if (noStore || out.type !== 'dir' || !(await project.store.has(out.hash))) return undefined;
   const rel = p.slice(out.path.length + 1);
-  return (await readDirManifest(project.store, out.hash)).entries.find((e) => e.path === rel)?.hash;
+  return (await readDirManifest(project.store, out.hash, out.path, { quarantine: false })).entries.find((e) => e.path === rel)?.hash;
 }
 
 export async function verify(ctx: Context, options: VerifyOptions): Promise<VerifyResult> {
@@ -67,6 +67,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<Veri
     const p = await readPointer(project.root, ref.pointerRel, project.parsed);
     pointers.set(targetOfPointer(ref.pointerRel, p), p);
     if (!noStore && !(await project.store.has(p.hash))) add({ code: 'RX_VERIFY_OBJECT_MISSING', file: ref.pointerRel, path: targetOfPointer(ref.pointerRel, p), message: `${p.hash} is not in the store` });
+    // A directory's manifest passes the path guard too (exit 4 naming the entry); read only.
+    else if (!noStore && p.type === 'dir') await readDirManifest(project.store, p.hash, ref.pointerRel, { quarantine: false });
   }
 
   const pipeline = await loadPipeline(project.root, project.parsed);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseYaml } from '../core/yaml.js';
 import { InvalidFileError, type FileProblem } from '../core/errors.js';
 import { compareStrings } from '../core/canonical.js';
-import { absPath } from '../core/paths.js';
+import { absPath, unsafePathReason } from '../core/paths.js';
 import { parseYamlLocated, fieldPath, type Locate, type ParsedCache } from '../schema/validate.js';
 import { pipelineSchema } from '../schema/pipeline.js';
 import { interpolateValue, interpolateString, layeredLookup, TemplateError, type Lookup } from './template.js';
@@ -195,6 +195,11 @@ export function expandPipeline(raw: RawPipeline, locate: Locate, defaultParams: 
         }
         const r = projectPath(wdir, p);
         if (r === undefined) problem(at, `${p} is outside the project`);
+        const reason = r === undefined ? undefined : unsafePathReason(r);
+        if (reason !== undefined) {
+          problem(at, `${JSON.stringify(p)}: ${r} ${reason}`);
+          return undefined;
+        }
         return r;
       };
       const depIndex: Record<string, number> = {};

@@ -1,7 +1,8 @@
 // Running a stage's commands: each through the shell (execa) in the stage's working
 // directory, with RX_STAGE, RX_ROOT, seeds and the stage's env set, output streamed line by
 // line with the stage's name, and a run log (times, exit code, output tails) written to
-// .rx/tmp/runs/ rather than the lock.
+// .rx/tmp/runs/ rather than the lock. With `isolate`, each command runs under bubblewrap
+// (isolate.ts): the project tree writable, everything else read-only, no network.
 import { createInterface } from 'node:readline';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import type { Reporter, Clock } from '../core/context.js';
 import { absPath } from '../core/paths.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import type { Stage } from './definition.js';
+import { probeIsolation, sandboxArgs } from './isolate.js';
 
 export interface CommandRun {
   ok: boolean;
@@ -52,6 +54,8 @@ export interface ExecuteOptions {
   env: Record<string, string | undefined>;
   reporter: Reporter;
   clock: Clock;
+  /** Run each command under bubblewrap (rx repro --isolate); never falls back to running it bare. */
+  isolate?: boolean;
 }
 
 const TAIL_LINES = 40;
@@ -93,13 +97,24 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
   await fsp.rm(reportFile, { force: true });
   env[ENV_REPORT_VAR] = reportFile;
   env.PATH = [await rxShimDir(options.tmpDir), env.PATH].filter(Boolean).join(path.delimiter);
+  let sandbox: { bwrap: string; args: string[] } | undefined;
+  if (options.isolate) {
+    const { bwrap } = await probeIsolation(options.env);
+    // The report file is the one place under the read-only .rx a command may write: it must exist to be bound.
+    await fsp.writeFile(reportFile, '');
+    sandbox = { bwrap, args: sandboxArgs({ tree: options.root, cwd, writableFiles: [reportFile] }) };
+    // The host's TMPDIR may not exist in the private /tmp (a stage's own setting stands).
+    if (!('TMPDIR' in stage.env)) env.TMPDIR = '/tmp';
+  }
   const started = options.clock.now();
   const tails = { stdout: [] as string[], stderr: [] as string[] };
   let result: CommandRun = { ok: true, exitCode: 0 };
   // Loaded here: execa costs ~180 ms to import, and most runs execute no stage.
   const { execa } = await import('execa');
   for (const command of commands) {
-    const child = execa(command, { shell: true, cwd, env, extendEnv: false, stdin: 'ignore', buffer: false, reject: false, cleanup: true });
+    const spawnOptions = { cwd, env, extendEnv: false, stdin: 'ignore', buffer: false, reject: false, cleanup: true } as const;
+    // The same shell as execa's `shell: true` (/bin/sh -c), started inside the sandbox.
+    const child = sandbox ? execa(sandbox.bwrap, [...sandbox.args, '--', '/bin/sh', '-c', command], spawnOptions) : execa(command, { ...spawnOptions, shell: true });
     const pump = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') =>
       stream
         ? new Promise<void>((resolve) => {

@@ -6,10 +6,10 @@ import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { stringifyYaml } from '../core/yaml.js';
 import { canonicalJson, compareStrings, sortedKeys } from '../core/canonical.js';
-import { absPath } from '../core/paths.js';
+import { absPath, unsafePathReason, UnsafePathError } from '../core/paths.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { RxError, ExitCode } from '../core/errors.js';
-import { parseYamlLocated, type ParsedCache } from '../schema/validate.js';
+import { RxError, ExitCode, type FileProblem } from '../core/errors.js';
+import { parseYamlLocated, fieldPath, type ParsedCache } from '../schema/validate.js';
 import { lockSchema } from '../schema/pipeline.js';
 import type { Stage } from './definition.js';
 
@@ -121,7 +121,19 @@ export function parseLock(text: string, file = LOCK_FILE, parsed?: ParsedCache):
       hint: 'upgrade rx to read this lock',
     });
   }
-  return parseYamlLocated<Lock>(file, text, lockSchema, parsed).value;
+  const { value, locate } = parseYamlLocated<Lock>(file, text, lockSchema, parsed);
+  // Paths in a lock decide where checkout and repro write: each one passes the path guard.
+  const problems: FileProblem[] = [];
+  for (const [name, stage] of Object.entries(value.stages)) {
+    const check = (p: unknown, at: (string | number)[]) => {
+      const reason = unsafePathReason(p);
+      if (reason !== undefined) problems.push({ file, ...locate(at), field: fieldPath(at), message: `${JSON.stringify(p)} ${reason}` });
+    };
+    if (stage.wdir !== undefined) check(stage.wdir, ['stages', name, 'wdir']);
+    for (const kind of ['deps', 'outs'] as const) (stage[kind] ?? []).forEach((e, i) => check(e.path, ['stages', name, kind, i, 'path']));
+  }
+  if (problems.length > 0) throw new UnsafePathError(problems);
+  return value;
 }
 
 export async function readLock(root: string, parsed?: ParsedCache): Promise<Lock | undefined> {

@@ -6,7 +6,7 @@ import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { absPath } from '../core/paths.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { scanPath } from '../store/workspace.js';
+import { makeIndependent } from '../store/workspace.js';
 import type { Stage } from './definition.js';
 
 interface Journal {
@@ -26,18 +26,6 @@ function stagingRoot(tmpDir: string): string {
   return path.join(tmpDir, 'staging');
 }
 
-/** Makes every file of a persistent output a private writable copy (not a store hardlink). */
-async function makeWritable(root: string, rel: string): Promise<void> {
-  const scan = scanPath(absPath(root, rel), rel);
-  for (const f of scan.files) {
-    const st = await fsp.lstat(f.abs);
-    if (st.nlink === 1 && (st.mode & 0o200) !== 0) continue;
-    const tmp = `${f.abs}.rx-unlink.${process.pid}`;
-    await fsp.copyFile(f.abs, tmp);
-    await fsp.chmod(tmp, f.mode === '755' ? 0o755 : 0o644);
-    await fsp.rename(tmp, f.abs);
-  }
-}
 
 export async function moveOutputsAside(root: string, tmpDir: string, stage: Stage): Promise<Staging> {
   const dir = path.join(stagingRoot(tmpDir), `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.${process.pid}`);
@@ -50,7 +38,7 @@ export async function moveOutputsAside(root: string, tmpDir: string, stage: Stag
   for (const m of journal.moves) await fsp.rename(absPath(root, m.out), path.join(dir, m.aside));
   for (const o of stage.outs) {
     await fsp.mkdir(path.dirname(absPath(root, o.path)), { recursive: true });
-    if (o.persist && existsSync(absPath(root, o.path))) await makeWritable(root, o.path);
+    if (o.persist && existsSync(absPath(root, o.path))) await makeIndependent(absPath(root, o.path), o.path);
   }
   return { dir, journal };
 }

@@ -147,14 +147,20 @@ export const gcOutputSchema = {
   $id: 'rx/out/gc.json',
   type: 'object',
   additionalProperties: false,
-  required: ['scope', 'dry', 'kept', 'removed', 'removedBytes', 'commitsScanned'],
+  required: ['scopes', 'dry', 'kept', 'inFlight', 'removed', 'details', 'removedBytes', 'commitsScanned', 'runCacheEntriesRemoved'],
   properties: {
-    scope: { enum: ['workspace', 'all-commits'] },
+    scopes: { type: 'array', items: { enum: ['workspace', 'all-branches', 'all-tags', 'all-commits', 'all-experiments'] } },
     dry: { type: 'boolean' },
     kept: int,
+    inFlight: int,
     removed: { type: 'array', items: hashSchema },
+    details: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['hash', 'size', 'reason'], properties: { hash: hashSchema, size: int, reason: str } },
+    },
     removedBytes: int,
     commitsScanned: int,
+    runCacheEntriesRemoved: int,
   },
 } as const;
 
@@ -200,14 +206,38 @@ export const reproOutputSchema = {
 
 const verdict = { enum: ['bitwise', 'within-tolerance', 'diverged'] } as const;
 
+/** A command a commit's rx.yaml defines (after templating), in the order repro --rev runs them. */
+const plannedCommand = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['stage', 'wdir', 'cmd'],
+  properties: { stage: str, wdir: str, cmd: str },
+} as const;
+
+/** rx repro --dry --rev: what would run; nothing ran. */
+export const revReproPlanOutputSchema = {
+  $id: 'rx/out/repro-rev-dry.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['rev', 'commit', 'dry', 'commands', 'frozen'],
+  properties: {
+    rev: str,
+    commit: { type: 'string', pattern: '^[0-9a-f]{40}$' },
+    dry: { const: true },
+    commands: { type: 'array', items: plannedCommand },
+    frozen: strArr,
+  },
+} as const;
+
 export const revReproOutputSchema = {
   $id: 'rx/out/repro-rev.json',
   type: 'object',
   additionalProperties: false,
-  required: ['rev', 'commit', 'verdict', 'lockIdentical', 'envChanged', 'stages', 'failed', 'run'],
+  required: ['rev', 'commit', 'commands', 'verdict', 'lockIdentical', 'envChanged', 'stages', 'failed', 'run'],
   properties: {
     rev: str,
     commit: { type: 'string', pattern: '^[0-9a-f]{40}$' },
+    commands: { type: 'array', items: plannedCommand },
     verdict,
     lockIdentical: { type: 'boolean' },
     envChanged: { type: 'boolean' },

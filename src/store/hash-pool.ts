@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { hasherFactory, hashFileSync, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
 import type { HashJob, HashJobResult } from './hash-worker.js';
+import { ingestFileSync, type IngestResult } from './ingest.js';
 import { RxError, ExitCode } from '../core/errors.js';
 
 export interface FileToHash {
@@ -40,17 +41,37 @@ export async function hashFiles(
   files: FileToHash[],
   algo: HashAlgorithm,
   onBytes: (n: number) => void = () => {},
-  { threads = availableParallelism(), inline }: { threads?: number; inline?: boolean } = {},
+  options: { threads?: number; inline?: boolean } = {},
 ): Promise<{ hash: string; size: number }[]> {
+  return runPool(files, algo, onBytes, options);
+}
+
+/** Hashes files and stores each as an object of the store at storeDir, reading each once. */
+export async function ingestFiles(
+  files: FileToHash[],
+  algo: HashAlgorithm,
+  storeDir: string,
+  onBytes: (n: number) => void = () => {},
+  options: { threads?: number; inline?: boolean } = {},
+): Promise<IngestResult[]> {
+  return (await runPool(files, algo, onBytes, { ...options, ingestInto: storeDir })) as IngestResult[];
+}
+
+async function runPool(
+  files: FileToHash[],
+  algo: HashAlgorithm,
+  onBytes: (n: number) => void,
+  { threads = availableParallelism(), inline, ingestInto }: { threads?: number; inline?: boolean; ingestInto?: string },
+): Promise<({ hash: string; size: number } | IngestResult)[]> {
   const totalBytes = files.reduce((s, f) => s + f.size, 0);
   const small = totalBytes <= INLINE_MAX_BYTES && files.length <= INLINE_MAX_FILES;
   if (threads <= 1 || (inline ?? small)) {
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(64 * 1024, totalBytes)));
-    const out: { hash: string; size: number }[] = [];
+    const out: ({ hash: string; size: number } | IngestResult)[] = [];
     const newHasher = await hasherFactory(algo);
     for (const f of files) {
       try {
-        out.push(hashFileSync(f.path, algo, newHasher(), buffer, onBytes));
+        out.push(ingestInto ? ingestFileSync(f.path, algo, newHasher(), buffer, ingestInto, onBytes) : hashFileSync(f.path, algo, newHasher(), buffer, onBytes));
       } catch (err) {
         if (err instanceof RxError) throw err;
         throw toError(f.path, { error: (err as Error).message });
@@ -75,7 +96,7 @@ export async function hashFiles(
   }
   if (current.length > 0) batches.push(current);
 
-  const results: ({ hash: string; size: number } | undefined)[] = new Array(files.length);
+  const results: ({ hash: string; size: number } | IngestResult | undefined)[] = new Array(files.length);
   let firstError: RxError | undefined;
   const poolSize = Math.min(threads, batches.length);
   const script = workerScript();
@@ -93,7 +114,7 @@ export async function hashFiles(
             return;
           }
           running = batches[next]!;
-          const job: HashJob = { id: next, algo, files: running.map((i) => files[i]!.path) };
+          const job: HashJob = { id: next, algo, files: running.map((i) => files[i]!.path), ingestInto };
           next += 1;
           worker.postMessage(job);
         };
@@ -113,5 +134,5 @@ export async function hashFiles(
     ),
   );
   if (firstError) throw firstError;
-  return results as { hash: string; size: number }[];
+  return results as ({ hash: string; size: number } | IngestResult)[];
 }

@@ -75,6 +75,8 @@ export function hashFileSync(
   hasher: Hasher,
   buffer: Buffer,
   onBytes?: (n: number) => void,
+  /** Also receives every chunk read: hashing and copying a file in one read. */
+  sink?: (chunk: Buffer) => void,
 ): { hash: string; size: number } {
   const fd = openSync(file, 'r');
   try {
@@ -82,7 +84,9 @@ export function hashFileSync(
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) break;
-      hasher.update(n === buffer.length ? buffer : buffer.subarray(0, n));
+      const chunk = n === buffer.length ? buffer : buffer.subarray(0, n);
+      hasher.update(chunk);
+      sink?.(chunk);
       size += n;
       onBytes?.(n);
     }

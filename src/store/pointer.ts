@@ -4,10 +4,10 @@
 import { promises as fsp, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringifyYaml } from '../core/yaml.js';
-import { parseYamlValidated, type ParsedCache } from '../schema/validate.js';
+import { parseYamlLocated, type ParsedCache } from '../schema/validate.js';
 import { pointerSchema } from '../schema/files.js';
 import { compareStrings } from '../core/canonical.js';
-import { absPath } from '../core/paths.js';
+import { absPath, assertSafePath } from '../core/paths.js';
 import { POINTER_SUFFIX } from './project.js';
 import type { FileMode } from './objects.js';
 
@@ -48,7 +48,14 @@ export function serialisePointer(p: Pointer): string {
 
 export async function readPointer(root: string, pointerRel: string, parsed?: ParsedCache): Promise<Pointer> {
   const text = await fsp.readFile(absPath(root, pointerRel), 'utf8');
-  return parseYamlValidated<Pointer>(pointerRel, text, pointerSchema, parsed);
+  return parsePointer(pointerRel, text, parsed);
+}
+
+/** Parses and validates a pointer's text; a `path` that could leave its directory is exit 4. */
+export function parsePointer(pointerRel: string, text: string, parsed?: ParsedCache): Pointer {
+  const { value, locate } = parseYamlLocated<Pointer>(pointerRel, text, pointerSchema, parsed);
+  assertSafePath(value.path, { file: pointerRel, ...locate(['path']), field: 'path' });
+  return value;
 }
 
 export function targetOfPointer(pointerRel: string, p: Pointer): string {

@@ -50,11 +50,14 @@ export async function openProject(cwd: string, options: { readOnly?: boolean } =
   const config = await readConfig(root, parsed);
   const algo = config.hash ?? 'sha256';
   const cacheDir = config.cache ? path.resolve(root, config.cache) : path.join(root, RX_DIR, 'cache');
+  // Corrupt objects go beside the project's other debris, or beside a shared store.
+  const store = new ObjectStore(cacheDir, algo, config.link ?? defaultLinkOrder, config.cache ? path.join(cacheDir, 'corrupt') : path.join(tmpDir, 'corrupt'));
+  store.shared = config.cache !== undefined;
   return {
     root,
     config,
     algo,
-    store: new ObjectStore(cacheDir, algo, config.link ?? defaultLinkOrder),
+    store,
     tmpDir,
     parsed,
   };

@@ -4,11 +4,11 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Reporter } from '../core/context.js';
-import { absPath } from '../core/paths.js';
+import { absPath, assertSafePath, assertNoSymlinkAbove } from '../core/paths.js';
 import { mapLimit } from '../core/concurrency.js';
 import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
-import type { FileMode } from './objects.js';
+import type { FileMode, LinkType } from './objects.js';
 import { evaluateTarget, readDirManifest } from './tracked.js';
 import { scanPath, cacheFromScan, type DirEntry, type WorkspaceFile } from './workspace.js';
 
@@ -36,6 +36,10 @@ export interface RestorePlan {
   /** The target exists as the wrong kind (file vs directory) and must go first. */
   replaceKind: boolean;
   existed: boolean;
+  /** Some objects are missing: what is written is not the whole target. */
+  incomplete: boolean;
+  /** Entries whose objects are missing (left as they are in the workspace). */
+  lacking: Set<string>;
 }
 
 const CONCURRENCY = 16;
@@ -52,6 +56,10 @@ async function unsaved(project: Project, f: WorkspaceFile): Promise<boolean> {
  */
 export async function planRestore(project: Project, statCache: StatCache, target: RestoreTarget, force: boolean, missing: Set<string>): Promise<{ plan?: RestorePlan; conflicts: string[] }> {
   const targetRel = target.rel;
+  // The path guard: callers read targets from pointers and locks, which checked them; a
+  // symlinked directory on the way is only visible now.
+  assertSafePath(targetRel, { file: targetRel });
+  assertNoSymlinkAbove(project.root, targetRel);
   let entries: DirEntry[];
   if (target.type === 'file') {
     entries = [{ path: '', hash: target.hash, size: target.size, mode: target.mode ?? '644' }];
@@ -60,11 +68,12 @@ export async function planRestore(project: Project, statCache: StatCache, target
       missing.add(target.hash);
       return { conflicts: [] };
     }
-    entries = (await readDirManifest(project.store, target.hash)).entries;
+    entries = (await readDirManifest(project.store, target.hash, targetRel)).entries;
   }
+  const lacking = new Set<string>();
   const state = await evaluateTarget(project, statCache, targetRel);
   const conflicts: string[] = [];
-  const plan: RestorePlan = { target, entries, write: [], chmod: [], remove: [], replaceKind: false, existed: state.scan.kind !== 'missing' };
+  const plan: RestorePlan = { target, entries, write: [], chmod: [], remove: [], replaceKind: false, existed: state.scan.kind !== 'missing', incomplete: false, lacking: new Set() };
   const display = (rel: string) => (rel === '' ? targetRel : `${targetRel}/${rel}`);
   const wrongKind = (state.scan.kind === 'file') !== (target.type === 'file') && state.scan.kind !== 'missing';
   const have = new Map((wrongKind ? [] : state.scan.files).map((f) => [f.rel, f]));
@@ -75,11 +84,15 @@ export async function planRestore(project: Project, statCache: StatCache, target
   for (const e of entries) {
     const f = have.get(e.path);
     if (f && f.hash === e.hash) {
-      if (f.mode !== e.mode) plan.chmod.push(e);
+      // A file left hardlinked to its object (by hardlink mode, or an older rx) while the
+      // store no longer shares inodes gets its own copy: an edit must never reach the object.
+      if (f.nlink > 1 && !project.store.sharesInodes && (await project.store.has(e.hash))) plan.write.push(e);
+      else if (f.mode !== e.mode) plan.chmod.push(e);
       continue;
     }
     if (!(await project.store.has(e.hash))) {
       missing.add(e.hash);
+      lacking.add(e.path);
       continue;
     }
     if (f && !force && (await unsaved(project, f))) conflicts.push(display(f.rel));
@@ -91,6 +104,8 @@ export async function planRestore(project: Project, statCache: StatCache, target
     if (!force && (await unsaved(project, f))) conflicts.push(display(f.rel));
     plan.remove.push(f);
   }
+  plan.incomplete = lacking.size > 0;
+  plan.lacking = lacking;
   return { plan, conflicts };
 }
 
@@ -110,7 +125,7 @@ async function pruneEmptyDirs(dir: string, keep: string): Promise<void> {
 }
 
 /** Carries out a plan: removes, writes and re-moded files, then records the stat cache. */
-export async function applyRestore(reporter: Reporter, project: Project, statCache: StatCache, plan: RestorePlan): Promise<RestoredTarget> {
+export async function applyRestore(reporter: Reporter, project: Project, statCache: StatCache, plan: RestorePlan, options: { linkOrder?: LinkType[] } = {}): Promise<RestoredTarget> {
   const targetAbs = absPath(project.root, plan.target.rel);
   if (plan.replaceKind) await fsp.rm(targetAbs, { recursive: true, force: true });
   const isFile = plan.target.type === 'file';
@@ -132,7 +147,7 @@ export async function applyRestore(reporter: Reporter, project: Project, statCac
       // A file standing where a directory must go (or the reverse) is replaced.
       const st = await fsp.lstat(dest).catch(() => undefined);
       if (st?.isDirectory()) await fsp.rm(dest, { recursive: true, force: true });
-      await project.store.materialise(e.hash, dest, e.mode);
+      await project.store.materialise(e.hash, dest, e.mode, options.linkOrder);
       bar?.tick(1);
     });
   } finally {
@@ -142,9 +157,10 @@ export async function applyRestore(reporter: Reporter, project: Project, statCac
   if (!isFile && plan.remove.length > 0) await pruneEmptyDirs(targetAbs, targetAbs);
   // Record what is now on disk so the next status reads nothing.
   const after = scanPath(targetAbs, plan.target.rel);
-  const byPath = new Map(plan.entries.map((e) => [e.path, e.hash]));
+  const byPath = new Map(plan.entries.filter((e) => !plan.lacking.has(e.path)).map((e) => [e.path, e.hash]));
   for (const f of after.files) f.hash = byPath.get(f.rel);
-  await statCache.save(plan.target.rel, cacheFromScan(after, plan.target.hash));
+  // An incomplete restore vouches for nothing: the next run looks again and reports it again.
+  await statCache.save(plan.target.rel, cacheFromScan(after, plan.incomplete ? undefined : plan.target.hash));
   const changed = plan.write.length + plan.remove.length + plan.chmod.length > 0 || plan.replaceKind;
   return {
     path: plan.target.rel,

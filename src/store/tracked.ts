@@ -1,7 +1,7 @@
 // The state of one tracked path: its workspace content hash (from the stat cache when
 // nothing changed, else by hashing) and its directory manifest read from the store.
-import { StoreIntegrityError } from '../core/errors.js';
-import { absPath } from '../core/paths.js';
+import { StoreIntegrityError, type FileProblem } from '../core/errors.js';
+import { absPath, unsafePathReason, UnsafePathError } from '../core/paths.js';
 import { parseJsonValidated } from '../schema/validate.js';
 import { dirManifestSchema } from '../schema/files.js';
 import type { Project } from './project.js';
@@ -47,16 +47,39 @@ export async function evaluateTarget(
   return { scan, currentHash, hashed: todo.length, vouched: false };
 }
 
-export async function readDirManifest(store: ObjectStore, hash: string): Promise<DirManifest> {
-  const bytes = await store.readBytes(hash);
+/**
+ * Reads a directory manifest from the store, checked: its bytes must hash to its name
+ * (exit 6 otherwise), and every entry must be a safe path (exit 4, naming the entry),
+ * listed once, and no entry may be both a file and a directory. `named` says who names
+ * it (a pointer, a lock entry), for the messages.
+ */
+export async function readDirManifest(store: ObjectStore, hash: string, named?: string, options: { quarantine?: boolean } = {}): Promise<DirManifest> {
+  const bytes = await store.readVerified(hash, options);
+  const shown = named ? `directory manifest ${hash} (${named})` : `directory manifest ${hash}`;
+  let manifest: DirManifest;
   try {
-    return parseJsonValidated<DirManifest>(`store object ${hash}`, bytes.toString('utf8'), dirManifestSchema);
+    manifest = parseJsonValidated<DirManifest>(`store object ${hash}`, bytes.toString('utf8'), dirManifestSchema);
   } catch (err) {
-    throw new StoreIntegrityError('RX_MANIFEST_CORRUPT', `directory manifest ${hash} is unreadable: ${(err as Error).message}`, {
+    throw new StoreIntegrityError('RX_MANIFEST_CORRUPT', `${shown} is unreadable: ${(err as Error).message}`, {
       data: { hash },
       hint: 'run `rx fsck` to check the store',
     });
   }
+  const problems: FileProblem[] = [];
+  const files = new Set<string>();
+  manifest.entries.forEach((e, i) => {
+    const reason = unsafePathReason(e.path);
+    if (reason !== undefined) problems.push({ file: shown, field: `entries[${i}].path`, message: `${JSON.stringify(e.path)} ${reason}` });
+    else if (files.has(e.path)) problems.push({ file: shown, field: `entries[${i}].path`, message: `${JSON.stringify(e.path)} is listed twice` });
+    files.add(e.path);
+  });
+  for (const f of files) {
+    for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) {
+      if (files.has(f.slice(0, i))) problems.push({ file: shown, message: `${JSON.stringify(f.slice(0, i))} is listed as a file and as a directory (of ${JSON.stringify(f)})` });
+    }
+  }
+  if (problems.length > 0) throw new UnsafePathError(problems.slice(0, 20));
+  return manifest;
 }
 
 /** True if bytes look like a directory manifest (canonical JSON starts with its sorted keys). */

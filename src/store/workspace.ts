@@ -1,7 +1,7 @@
 // What a tracked path looks like in the workspace right now: its files with stat keys,
 // hashes filled from the stat cache or by hashing, and the canonical directory manifest
 // whose hash names a directory. Shared by add, status and checkout.
-import { readdirSync, lstatSync, type BigIntStats } from 'node:fs';
+import { readdirSync, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, isErrno } from '../core/errors.js';
 import { canonicalJson, compareStrings } from '../core/canonical.js';
@@ -27,12 +27,12 @@ export type Scan =
   | { kind: 'file'; files: [WorkspaceFile] }
   | { kind: 'dir'; files: WorkspaceFile[] };
 
-function modeOf(st: BigIntStats): FileMode {
-  return (Number(st.mode) & 0o111) !== 0 ? '755' : '644';
+function modeOf(st: Stats): FileMode {
+  return (st.mode & 0o111) !== 0 ? '755' : '644';
 }
 
-function fileEntry(rel: string, abs: string, st: BigIntStats): WorkspaceFile {
-  return { rel, abs, size: Number(st.size), mode: modeOf(st), key: statKey(st), nlink: Number(st.nlink) };
+function fileEntry(rel: string, abs: string, st: Stats): WorkspaceFile {
+  return { rel, abs, size: st.size, mode: modeOf(st), key: statKey(st), nlink: st.nlink };
 }
 
 function unsupported(display: string, what: string): UsageError {
@@ -41,9 +41,9 @@ function unsupported(display: string, what: string): UsageError {
 
 /** Lists a tracked path's files (sorted by path) with their stats; reads no content. */
 export function scanPath(abs: string, display: string): Scan {
-  let st: BigIntStats;
+  let st: Stats;
   try {
-    st = lstatSync(abs, { bigint: true });
+    st = lstatSync(abs);
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return { kind: 'missing', files: [] };
     throw err;
@@ -56,7 +56,7 @@ export function scanPath(abs: string, display: string): Scan {
       const rel = dirRel === '' ? ent.name : `${dirRel}/${ent.name}`;
       const childAbs = path.join(dirAbs, ent.name);
       if (ent.isDirectory()) walk(childAbs, rel);
-      else if (ent.isFile()) files.push(fileEntry(rel, childAbs, lstatSync(childAbs, { bigint: true })));
+      else if (ent.isFile()) files.push(fileEntry(rel, childAbs, lstatSync(childAbs)));
       else throw unsupported(`${display}/${rel}`, ent.isSymbolicLink() ? 'symbolic link' : 'special file');
     }
   };
@@ -127,4 +127,30 @@ export async function targetHashOf(scan: Scan, algo: HashAlgorithm): Promise<str
   if (scan.kind === 'missing') return undefined;
   if (scan.kind === 'file') return scan.files[0].hash;
   return (await dirManifestFor(scan.files, algo)).hash;
+}
+
+/**
+ * Makes every file of a workspace path an independent writable copy: a file with other
+ * hard links (the store object itself, in hardlink mode) or without write permission is
+ * copied beside itself and renamed over, so editing it can never reach another version.
+ * Returns the files replaced.
+ */
+export async function makeIndependent(abs: string, display: string): Promise<string[]> {
+  const scan = scanPath(abs, display);
+  const replaced: string[] = [];
+  for (const f of scan.files) {
+    const st = await fsp.lstat(f.abs);
+    if (st.nlink === 1 && (st.mode & 0o200) !== 0) continue;
+    const tmp = `${f.abs}.rx-unprotect.${process.pid}`;
+    try {
+      await fsp.copyFile(f.abs, tmp);
+      await fsp.chmod(tmp, f.mode === '755' ? 0o755 : 0o644);
+      await fsp.rename(tmp, f.abs);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+    replaced.push(f.rel === '' ? display : `${display}/${f.rel}`);
+  }
+  return replaced;
 }

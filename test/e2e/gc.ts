@@ -1,6 +1,7 @@
-// rx gc: removes unreferenced store objects within an explicit scope. --all-commits keeps
-// what any commit's pointer files name; --workspace keeps only the current pointers';
-// --dry lists without removing; no scope is a usage error.
+// rx gc: removes unreferenced store objects within explicit, combinable scopes. --all-commits
+// keeps what any commit names; --all-branches and --all-tags what the tips name; --workspace
+// only what the current pointers and rx.lock name; --dry lists without removing, saying why;
+// no scope is a usage error.
 import t from 'tap';
 import { rmSync, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -35,14 +36,18 @@ t.test('gc --all-commits keeps every committed version; --workspace drops the ol
   for (const h of [v1, v2, model, ...onlyV1]) t.ok(all.includes(h), `${h} stored`);
 
   const dry = rxJson(dir, 'gc', ['gc', '--all-commits', '--dry']);
-  t.same(dry, { scope: 'all-commits', dry: true, kept: 6, removed: [], removedBytes: 0, commitsScanned: 2 });
+  t.same(dry, { scopes: ['workspace', 'all-commits'], dry: true, kept: 6, inFlight: 0, removed: [], details: [], removedBytes: 0, commitsScanned: 2, runCacheEntriesRemoved: 0 });
   const history = rxJson(dir, 'gc', ['gc', '--all-commits']);
   t.same(history.removed, [], 'both versions (and the workspace model) are kept');
   t.same([...storeObjects(dir).keys()].sort(), all);
 
   const wsDry = rxJson(dir, 'gc', ['gc', '--workspace', '--dry']);
-  t.match(wsDry, { scope: 'workspace', dry: true, kept: 4, commitsScanned: 0 });
+  t.match(wsDry, { scopes: ['workspace'], dry: true, kept: 4, commitsScanned: 0 });
   t.same([...wsDry.removed].sort(), onlyV1);
+  t.same(wsDry.removed[0], v1, 'the unreferenced manifest goes before the objects it lists');
+  t.match(wsDry.details[0], { hash: v1, reason: /^directory manifest named by nothing in the workspace/ });
+  const text = rx(dir, ['gc', '--workspace', '--dry']);
+  t.match(text.stdout, new RegExp(`would remove ${v1} \\(.*\\): directory manifest named by nothing`), 'the text says why per object');
   t.equal(wsDry.removedBytes, 'version 1 content'.length + statSync(storeObjects(dir).get(v1)!).size);
   t.same([...storeObjects(dir).keys()].sort(), all, '--dry removes nothing');
 
@@ -74,12 +79,29 @@ t.test('gc --all-commits sees other branches and tags; deleting the pointer free
   t.same(rxJson(dir, 'gc', ['gc', '--all-commits']).removed, [model], 'unreachable commits do not count');
 });
 
-t.test('gc needs exactly one scope', async (t) => {
+t.test('--all-branches and --all-tags keep the tips, not their history; scopes combine', async (t) => {
+  const { dir, v1, v2, model } = twoVersions(t);
+  gitOk(dir, ['add', 'model.bin.rx']);
+  gitOk(dir, ['commit', '-q', '-m', 'model']);
+  gitOk(dir, ['tag', 'v1', 'HEAD~2']);
+  rmSync(at(dir, 'model.bin.rx'));
+  const branches = rxJson(dir, 'gc', ['gc', '--all-branches', '--dry']);
+  t.same(branches.scopes, ['workspace', 'all-branches']);
+  t.notOk(branches.removed.includes(model), 'the branch tip names the model');
+  t.ok(branches.removed.includes(v1), 'v1 is only in history');
+  const tags = rxJson(dir, 'gc', ['gc', '--all-tags', '--dry']);
+  t.ok(tags.removed.includes(model) && !tags.removed.includes(v1), 'the tag names v1, not the model');
+  const both = rxJson(dir, 'gc', ['gc', '--all-branches', '--all-tags']);
+  t.same(both.removed, [], 'together they keep everything');
+  t.ok(storeObjects(dir).has(v2));
+});
+
+t.test('gc needs a scope', async (t) => {
   const dir = useProject(t);
   writeTree(dir, { 'f': 'x' });
   rxJson(dir, 'add', ['add', 'f']);
   rmSync(at(dir, 'f.rx'));
-  for (const args of [['gc'], ['gc', '--dry'], ['gc', '--workspace', '--all-commits']]) {
+  for (const args of [['gc'], ['gc', '--dry']]) {
     const r = rxError(dir, args);
     t.equal(r.code, 2, args.join(' '));
     t.equal(r.json.error.code, 'RX_USAGE');

@@ -173,10 +173,10 @@ t.test('--keep leaves the directory and reports it', async (t) => {
   rmSync(kept!, { recursive: true });
 });
 
-t.test('--rev does not combine with --dry or --downstream; --keep needs --rev', async (t) => {
+t.test('--rev does not combine with --downstream; --keep needs --rev (and a run: not --dry)', async (t) => {
   for (const args of [
-    ['repro', '--rev', 'HEAD', '--dry'],
     ['repro', '--rev', 'HEAD', '--downstream'],
+    ['repro', '--rev', 'HEAD', '--dry', '--keep'],
     ['repro', '--keep'],
   ]) {
     const r = rxErr(h.dir, args);

@@ -1,11 +1,11 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, statSync, chmodSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, statSync, chmodSync, existsSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ObjectStore, type LinkType } from '../../src/store/objects.js';
 import { hashBytes } from '../../src/store/hash.js';
 
-function setup(t: { teardown(fn: () => void): void }, link: LinkType[]) {
+function setup(t: { teardown(fn: () => void): void }, link?: LinkType[]) {
   const dir = mkdtempSync(path.join(tmpdir(), 'rx-obj-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return { dir, store: new ObjectStore(path.join(dir, 'cache'), 'sha256', link) };
@@ -45,7 +45,44 @@ t.test('a corrupt object is refused when copying', async (t) => {
   const dest = path.join(dir, 'restored');
   await t.rejects(store.materialise(hash, dest, '644'), { code: 'RX_OBJECT_CORRUPT' });
   t.notOk(existsSync(dest), 'nothing written');
-  t.not(await store.rehash(hash), hash);
+  t.notOk(existsSync(obj), 'the corrupt object is moved aside');
+  t.equal(readFileSync(path.join(store.quarantineDir, hash.replace(':', '-')), 'utf8'), 'evil', 'kept in the quarantine');
+  await t.rejects(store.materialise(hash, dest, '644'), { code: 'RX_OBJECT_MISSING' }, 'and reported again on the next use');
+});
+
+t.test('an object edited in place with its size and mtime put back is caught by its stat key', async (t) => {
+  const { dir, store } = setup(t, ['copy']);
+  const src = path.join(dir, 'a');
+  writeFileSync(src, 'good bytes');
+  const hash = await hashBytes('sha256', 'good bytes');
+  await store.putFile(src, hash, 10, '644');
+  await store.flush();
+  const obj = store.objectPath(hash);
+  const before = statSync(obj);
+  // A fresh store object (another process) trusts the recorded key only while it matches.
+  const again = new ObjectStore(store.dir, 'sha256', ['copy']);
+  await again.materialise(hash, path.join(dir, 'first'), '644');
+  t.equal(readFileSync(path.join(dir, 'first'), 'utf8'), 'good bytes');
+  chmodSync(obj, 0o644);
+  writeFileSync(obj, 'evil bytes');
+  utimesSync(obj, before.atime, before.mtime);
+  chmodSync(obj, 0o444);
+  const third = new ObjectStore(store.dir, 'sha256', ['copy']);
+  await t.rejects(third.materialise(hash, path.join(dir, 'second'), '644'), { code: 'RX_OBJECT_CORRUPT' });
+  t.notOk(existsSync(path.join(dir, 'second')));
+});
+
+t.test('the default link order never shares an inode with the workspace', async (t) => {
+  const { dir, store } = setup(t);
+  const src = path.join(dir, 'a');
+  writeFileSync(src, 'data');
+  const hash = await hashBytes('sha256', 'data');
+  await store.putFile(src, hash, 4, '644');
+  t.not(statSync(src).ino, statSync(store.objectPath(hash)).ino, 'add keeps the workspace file apart');
+  t.equal(statSync(src).mode & 0o200, 0o200, 'and writable');
+  const dest = path.join(dir, 'b');
+  await store.materialise(hash, dest, '644');
+  t.not(statSync(dest).ino, statSync(store.objectPath(hash)).ino, 'checkout too');
 });
 
 t.test('putFile refuses a source that does not match its hash (copy)', async (t) => {

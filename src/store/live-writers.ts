@@ -1,0 +1,90 @@
+// The rx processes writing into a store right now: each registers a small file under
+// <store>/tmp/live/ before it writes its first object and removes it when it ends. The
+// oldest live registration bounds what may be in flight: gc keeps every object changed
+// since then (a run in another tree sharing the store may not have named it yet), and
+// temporary files older than it belong to processes that died and are removed.
+import { writeFileSync, unlinkSync, mkdirSync, readdirSync, statSync, readFileSync, renameSync } from 'node:fs';
+import * as path from 'node:path';
+import { hostname } from 'node:os';
+import { onExit } from '../core/cleanup.js';
+import { isErrno } from '../core/errors.js';
+
+interface Registration {
+  pid: number;
+  host: string;
+}
+
+export function liveDir(storeDir: string): string {
+  return path.join(storeDir, 'tmp', 'live');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM');
+  }
+}
+
+const registered = new Set<string>();
+
+/** Registers this process as a writer of the store (once per store and process). */
+export function registerWriter(storeDir: string): void {
+  const dir = liveDir(storeDir);
+  if (registered.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${process.pid}.json`);
+  const me: Registration = { pid: process.pid, host: hostname() };
+  // Written whole under a private name and renamed: a reader never sees half of it.
+  const tmp = path.join(dir, `.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(me));
+  renameSync(tmp, file);
+  registered.add(dir);
+  onExit(() => {
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  });
+}
+
+/**
+ * The registration time (ms) of the oldest live writer other than this process, or
+ * undefined when there is none; registrations of dead processes are removed. A writer on
+ * another host cannot be checked and counts as live.
+ */
+export function oldestOtherWriter(storeDir: string): number | undefined {
+  const dir = liveDir(storeDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  let oldest: number | undefined;
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const file = path.join(dir, name);
+    let reg: Registration;
+    let since: number;
+    try {
+      reg = JSON.parse(readFileSync(file, 'utf8')) as Registration;
+      since = statSync(file).mtimeMs;
+    } catch {
+      continue; // half-written by a process killed at that instant, or just removed
+    }
+    if (reg.pid === process.pid && reg.host === hostname()) continue;
+    if (reg.host === hostname() && !alive(reg.pid)) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // another cleaner got it
+      }
+      continue;
+    }
+    oldest = oldest === undefined ? since : Math.min(oldest, since);
+  }
+  return oldest;
+}
