@@ -1,7 +1,8 @@
 // `rx add` benchmarks: one 1 GiB file, and a tree of 20,000 distinct 4 KiB files (plus a
 // no-op re-add of it), each against reference tools on identical, synced, page-cache-warm
 // data. Every tool that changes the files gets its own fresh copy in its own fresh
-// repository (rx hardlinks them into its store read-only, git-annex moves them into
+// repository (rx copies them into its store by default, or hardlinks them read-only with the
+// opt-in `link: [hardlink]`, whose figures are printed beside; git-annex moves them into
 // .git/annex); the checksum tools only read, so they run on the master copy.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,7 +32,7 @@ export interface ToolSet {
   has(bin: string): boolean;
 }
 
-type Setup = 'git' | 'rx' | 'annex' | 'lfs';
+type Setup = 'git' | 'rx' | 'rx-hardlink' | 'annex' | 'lfs';
 
 /** Prepares an empty repository of the kind the tool needs (setup, not measured). */
 async function prepareRepo(dir: string, kind: Setup, scenario: string): Promise<void> {
@@ -39,7 +40,12 @@ async function prepareRepo(dir: string, kind: Setup, scenario: string): Promise<
   const opts = { cwd: dir, log: `${scenario}-setup-${kind}` };
   // rx too gets its own git repository, so that it never sees the enclosing checkout.
   await run(['git', 'init', '-q'], opts);
-  if (kind === 'rx') await run(rxArgv('init'), opts);
+  if (kind === 'rx' || kind === 'rx-hardlink') await run(rxArgv('init'), opts);
+  if (kind === 'rx-hardlink') {
+    // The opt-in: workspace files become the read-only store objects themselves.
+    const config = path.join(dir, '.rx', 'config.yaml');
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^link:.*$/m, 'link: [hardlink]'));
+  }
   if (kind === 'annex') await run(['git', 'annex', 'init', '-q', 'bench'], opts);
   if (kind === 'lfs') await run(['git', 'lfs', 'install', '--local'], opts);
 }
@@ -82,6 +88,11 @@ async function addFileRows(tools: ToolSet, S: string, base: string, master: stri
   rows.push(
     await measureRow({ scenario: S, tool: 'rx add', role: 'rx', target: { kind: 'memory', maxMB: 150, label: 'peak < 150 MB' } }, () =>
       onFreshCopy('rx', 'rx', (cwd) => measure(rxArgv('add', 'big.bin'), { cwd, log: 'add-file-rx' })),
+    ),
+  );
+  rows.push(
+    await measureRow({ scenario: S, tool: 'rx add (link: hardlink, opt-in)', role: 'info' }, () =>
+      onFreshCopy('rx-hl', 'rx-hardlink', (cwd) => measure(rxArgv('add', 'big.bin'), { cwd, log: 'add-file-rx-hardlink' })),
     ),
   );
   // The checksum tools only read: they run on the master file itself, settled and warm too.
@@ -170,6 +181,9 @@ async function addDirRows(tools: ToolSet, S: string, base: string, master: strin
     rows.push(await measureRow({ scenario: S, tool: 'rx add (no-op re-run)', role: 'info' }, () => measure(rxArgv('add', 'data'), { cwd, log: 'add-dir-rx-noop' })));
   }
   if (rxDir) discard(rxDir);
+  rows.push(
+    await single('rx-hl', 'rx-hardlink', { scenario: S, tool: 'rx add (link: hardlink, opt-in)', role: 'info' }, rxArgv('add', 'data')),
+  );
 
   // The checksum tools only read: they run on the master tree itself, settled and warm too.
   const onMaster = (spec: RowSpec, tool: string): Promise<Row> =>
@@ -202,7 +216,8 @@ async function addDirRows(tools: ToolSet, S: string, base: string, master: strin
 
 /** Used by index.ts to tell the reader what the tools ran as. */
 export const ADD_FILE_METHOD = [
-  'add 1 GiB file: rx add big.bin in a fresh git init + rx init project; sha256sum FILE; b3sum FILE (its default: mmap + threads);',
+  'add 1 GiB file: rx add big.bin in a fresh git init + rx init project (default link: [reflink, copy]; the hardlink row sets link: [hardlink]);',
+  '  sha256sum FILE; b3sum FILE (its default: mmap + threads);',
   '  git annex add big.bin after git init + git annex init; git lfs track big.bin && git add .gitattributes big.bin after git lfs install --local.',
   '  rx, git-annex and git-lfs each get a fresh copy of the file in a fresh repository; sha256sum and b3sum read the master copy.',
 ];

@@ -47,7 +47,7 @@ export async function benchStatus(): Promise<Row[]> {
     await run(['git', 'init', '-q'], { cwd: rxDir, log: 'status-setup-rx' });
     await run(rxArgv('init'), { cwd: rxDir, log: 'status-setup-rx' });
     await settleAndWarm(data, 'status');
-    const rxAdd = await measureRow({ scenario: S, tool: 'rx add (setup, 100k files)', role: 'info' }, () =>
+    const rxAdd = await measureRow({ scenario: S, tool: 'rx add (setup, 100k files)', role: 'info', target: { kind: 'memory', maxMB: 150, label: 'peak < 150 MB' } }, () =>
       measure(rxArgv('add', 'data'), { cwd: rxDir, log: 'status-rx-add' }),
     );
     if (!rxAdd.m) return [{ scenario: S, tool: `rx status (best of ${RUNS})`, role: 'rx', note: 'not run: rx add failed' }, rxAdd];

@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileIfChanged } from '../core/atomic.js';
 import { RxError, ExitCode } from '../core/errors.js';
-import { absPath } from '../core/paths.js';
+import { absPath, assertNoSymlinkAbove } from '../core/paths.js';
 
 export const IGNORE_MARKER = '# rx: data and stage outputs kept in the rx store (.rx/cache)';
 
@@ -147,6 +147,8 @@ export function withManagedEntry(text: string, name: string): string {
  */
 export async function ignoreTarget(root: string, targetRel: string): Promise<boolean> {
   assertIgnorable(targetRel);
+  // The .gitignore is written beside the target: never through a symlinked directory.
+  assertNoSymlinkAbove(root, targetRel);
   const { dir, name } = splitTarget(targetRel);
   const file = ignoreFileOf(root, dir);
   const text = await readText(file);

@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../core/context.js';
 import { openProject } from '../store/project.js';
+import { readLock } from '../pipeline/lock.js';
 import { readDirManifest, looksLikeDirManifest } from '../store/tracked.js';
 import { reachableObjects } from '../store/reachability.js';
 import { withProjectLock } from './lock.js';
@@ -86,6 +87,7 @@ export async function fsck(ctx: Context, options: FsckOptions): Promise<FsckResu
       bar.stop();
     }
     await project.store.flush();
+    await readLock(project.root, project.parsed); // the path guard: a crafted lock is exit 4
     const refs = await reachableObjects(project, ['workspace'], ctx.reporter, { runCache: false });
     const missing: FsckResult['missing'] = [];
     for (const [hash, by] of refs.all) {

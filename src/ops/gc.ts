@@ -9,6 +9,7 @@ import { promises as fsp } from 'node:fs';
 import type { Context } from '../core/context.js';
 import { UsageError, StoreIntegrityError } from '../core/errors.js';
 import { openProject } from '../store/project.js';
+import { readLock } from '../pipeline/lock.js';
 import { clearParsedCache } from '../store/parse-cache.js';
 import { reachableObjects, type Scope } from '../store/reachability.js';
 import { listRunCache, removeRunCache } from '../store/run-cache.js';
@@ -77,6 +78,7 @@ export async function gc(ctx: Context, options: GcOptions): Promise<GcResult> {
     // The in-flight bound is taken before the listing: anything a live writer makes after
     // it is newer still.
     const bound = project.store.oldestOtherWriter();
+    await readLock(project.root, project.parsed); // the path guard: a crafted lock is exit 4
     const refs = await reachableObjects(project, scopes, ctx.reporter, { runCache: !(options.dropRunCache && !dry) });
     if (refs.unreadableManifests.size > 0) {
       throw new StoreIntegrityError(

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
 import { InvalidFileError, StoreIntegrityError, type FileProblem } from '../core/errors.js';
-import { absPath } from '../core/paths.js';
+import { absPath, assertNoSymlinkAbove } from '../core/paths.js';
 import { fieldPath } from '../schema/validate.js';
 import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
@@ -60,6 +60,17 @@ export interface ReproResult {
   failed: string[];
   /** Stages whose interrupted runs (a killed rx) were undone before starting. */
   recovered: string[];
+}
+
+/**
+ * Outputs are written (by the command, and by rx: staging, .gitignore) where rx.yaml says:
+ * a directory on the way that is a symbolic link could point anywhere, so it is refused
+ * before anything runs (exit 4, naming the output).
+ */
+function checkOutputPaths(project: Project, graph: Graph, order: string[]): void {
+  for (const name of order) {
+    for (const out of graph.stages.get(name)!.outs) assertNoSymlinkAbove(project.root, out.path, `${PIPELINE_FILE}: stage ${name}: output ${out.path}`);
+  }
 }
 
 /** Deps that no stage produces must exist before anything runs. */
@@ -291,6 +302,7 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
     const recovered = options.dry ? [] : await recoverStaging(project.root, project.tmpDir);
     for (const s of recovered) ctx.reporter.warn(`stage ${s} was interrupted by a killed rx; its previous outputs were put back`);
     checkSourceDeps(project, pipeline, graph, order);
+    checkOutputPaths(project, graph, order);
     const r: Runner = {
       ctx,
       project,

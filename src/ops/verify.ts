@@ -158,6 +158,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<Veri
       const recorded = lockedOuts.get(out.path);
       if (!recorded) continue;
       if (!noStore && !(await project.store.has(recorded.hash))) add({ ...at, code: 'RX_VERIFY_OBJECT_MISSING', path: out.path, message: `output ${out.path} (${recorded.hash}) is not in the store` });
+      // The manifest of a directory output passes the path guard too (exit 4 naming the entry).
+      else if (!noStore && recorded.type === 'dir') await readDirManifest(project.store, recorded.hash, `${LOCK_FILE}: ${stage.name} ${out.path}`, { quarantine: false });
       // Outputs kept in git (metrics, plots) are checked against the lock: a hand edit is tampering.
       if (!out.cache) {
         const now = await observePath(project, statCache, out.path);

@@ -7,7 +7,7 @@ import { writeFileSync, unlinkSync, mkdirSync, readdirSync, statSync, readFileSy
 import * as path from 'node:path';
 import { hostname } from 'node:os';
 import { onExit } from '../core/cleanup.js';
-import { isErrno } from '../core/errors.js';
+import { processAlive } from './process-lock.js';
 
 interface Registration {
   pid: number;
@@ -16,15 +16,6 @@ interface Registration {
 
 export function liveDir(storeDir: string): string {
   return path.join(storeDir, 'tmp', 'live');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isErrno(err, 'EPERM');
-  }
 }
 
 const registered = new Set<string>();
@@ -76,7 +67,7 @@ export function oldestOtherWriter(storeDir: string): number | undefined {
       continue; // half-written by a process killed at that instant, or just removed
     }
     if (reg.pid === process.pid && reg.host === hostname()) continue;
-    if (reg.host === hostname() && !alive(reg.pid)) {
+    if (reg.host === hostname() && !processAlive(reg.pid)) {
       try {
         unlinkSync(file);
       } catch {

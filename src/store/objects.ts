@@ -55,8 +55,6 @@ export class ObjectStore {
   private rehashBuffer: Buffer | undefined;
   private tmpReady = false;
   private readonly keys: ObjectKeys;
-  /** Objects checked (or written) by this process whose key still matches: no second look. */
-  private readonly known = new Set<string>();
 
   /**
    * The store is shared with other trees (an experiment's or a commit's temporary tree):
@@ -129,7 +127,6 @@ export class ObjectStore {
 
   private remember(hash: string, st: BigIntStats): void {
     this.keys.set(hash, objectStatKey(st));
-    this.known.add(hash);
   }
 
   private async install(tmp: string, hash: string): Promise<void> {
@@ -154,12 +151,7 @@ export class ObjectStore {
   async verify(hash: string): Promise<void> {
     const st = await this.lstatObject(hash);
     if (!st) throw missingObjectError(hash);
-    const key = objectStatKey(st);
-    if (this.known.has(hash) && (await this.keys.get(hash)) === key) return;
-    if ((await this.keys.get(hash)) === key) {
-      this.known.add(hash);
-      return;
-    }
+    if ((await this.keys.get(hash)) === objectStatKey(st)) return;
     const actual = await this.rehash(hash);
     if (actual !== hash) {
       const moved = await this.quarantine(hash).catch(() => undefined);
@@ -297,10 +289,7 @@ export class ObjectStore {
     files.forEach((f, i) => (f.size >= BIG_FILE ? big : small).push(i));
     const record = (hash: string, key: string | undefined) => {
       this.pending.push(this.objectPath(hash));
-      if (key) {
-        this.keys.set(hash, key);
-        this.known.add(hash);
-      }
+      if (key) this.keys.set(hash, key);
     };
     if (small.length > 0) {
       const results = await ingestFiles(small.map((i) => files[i]!), this.algo, this.dir, onBytes);
@@ -598,7 +587,6 @@ export class ObjectStore {
   async remove(hash: string): Promise<void> {
     await fsp.rm(this.objectPath(hash), { force: true });
     this.keys.delete(hash);
-    this.known.delete(hash);
   }
 
   /** Moves an object aside (never deletes it): used for corrupt objects. Returns where it went. */
@@ -607,7 +595,6 @@ export class ObjectStore {
     const dest = path.join(dir, hash.replace(':', '-'));
     await fsp.rename(this.objectPath(hash), dest);
     this.keys.delete(hash);
-    this.known.delete(hash);
     await this.keys.save();
     return dest;
   }

@@ -13,7 +13,8 @@ export interface LockHolder {
   command: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this host is alive (EPERM: alive, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -92,7 +93,7 @@ export async function acquireLock({ tmpDir, command, waitSeconds, now }: LockOpt
     const holder = await readHolder(file);
     // An unreadable lock file (from a filesystem that lost its content) is stale once old.
     const emptyAndOld = !holder && (await fsp.stat(file).then((s) => now() - s.mtimeMs > 10_000, () => false));
-    if ((holder && holder.host === me.host && !alive(holder.pid)) || emptyAndOld) {
+    if ((holder && holder.host === me.host && !processAlive(holder.pid)) || emptyAndOld) {
       // Stale: move it aside under a unique name, then check we moved the stale one.
       const aside = `${file}.stale.${process.pid}`;
       try {

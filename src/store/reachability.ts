@@ -11,7 +11,7 @@ import { absPath } from '../core/paths.js';
 import { findGitRoot, openRepo, refTips, ancestryOf, commitTree, forEachMatchingBlob } from '../git/repo.js';
 import type { Project } from './project.js';
 import { POINTER_SUFFIX } from './project.js';
-import { findPointers } from './pointer.js';
+import { findPointers, readPointer } from './pointer.js';
 import { readDirManifest } from './tracked.js';
 import { listRunCache } from './run-cache.js';
 import { parseHash } from './hash.js';
@@ -107,14 +107,15 @@ export async function reachableObjects(project: Project, chosen: Iterable<Scope>
     else if (dir && !had.dir) had.dir = true;
   };
 
-  // The workspace: pointer files and rx.lock.
+  // The workspace: pointer files and rx.lock, read through the path guard like every other
+  // reader of them (a crafted one is exit 4 here too). Commits are read leniently below: an
+  // old commit's bad pointer must not make gc impossible forever.
   for (const ref of findPointers(project.root)) {
-    const text = await fsp.readFile(absPath(project.root, ref.pointerRel), 'utf8').catch(() => undefined);
-    const r = text === undefined ? undefined : pointerRoot(text);
-    if (r) addRoot(r.hash, r.dir, ref.pointerRel);
-    else if (text !== undefined) reporter.warn(`${ref.pointerRel}: unreadable pointer file, its data is not counted`);
+    const p = await readPointer(project.root, ref.pointerRel, project.parsed);
+    addRoot(p.hash, p.type === 'dir', ref.pointerRel);
   }
   const lockText = await fsp.readFile(absPath(project.root, LOCK_NAME), 'utf8').catch(() => undefined);
+  // (Callers validate rx.lock with the pipeline's parser first: the store cannot import it.)
   if (lockText !== undefined) for (const o of lockOutputs(lockText)) addRoot(o.hash, o.dir, `${LOCK_NAME}: ${o.stage} ${o.path}`);
 
   if (options.runCache !== false) {
