@@ -12,6 +12,44 @@ export function tempNameIn(dir: string, base: string): string {
   return path.join(dir, `.${base}.${process.pid}.${tmpCounter}.tmp`);
 }
 
+/** The pid in a temp name tempNameIn made (`.base.PID.N.tmp`), or undefined for other names. */
+export function tempNamePid(name: string): number | undefined {
+  const m = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a name is a temp file of a process that is gone (a killed rx left it). */
+export function isStaleTemp(name: string): boolean {
+  const pid = tempNamePid(name);
+  return pid !== undefined && pid !== process.pid && !pidAlive(pid);
+}
+
+/** Removes the temp files dead processes left directly in dir; returns their names. */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!isStaleTemp(name)) continue;
+    await fsp.rm(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 export async function fsyncDir(dir: string): Promise<void> {
   let fh: fsp.FileHandle | undefined;
   try {

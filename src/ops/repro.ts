@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
 import { InvalidFileError, StoreIntegrityError, type FileProblem } from '../core/errors.js';
 import { absPath, assertNoSymlinkAbove } from '../core/paths.js';
+import { removeStaleTemps } from '../core/atomic.js';
 import { fieldPath } from '../schema/validate.js';
 import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
@@ -300,6 +301,8 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
   if (options.isolate && !options.dry) await probeIsolation(ctx.env);
   const run = async (): Promise<ReproResult> => {
     const recovered = options.dry ? [] : await recoverStaging(project.root, project.tmpDir);
+    // A killed rx may have left the temp file of an rx.lock write beside it.
+    if (!options.dry) await removeStaleTemps(project.root);
     for (const s of recovered) ctx.reporter.warn(`stage ${s} was interrupted by a killed rx; its previous outputs were put back`);
     checkSourceDeps(project, pipeline, graph, order);
     checkOutputPaths(project, graph, order);

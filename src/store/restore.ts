@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Reporter } from '../core/context.js';
 import { absPath, assertSafePath, assertNoSymlinkAbove } from '../core/paths.js';
+import { removeStaleTemps, isStaleTemp } from '../core/atomic.js';
 import { mapLimit } from '../core/concurrency.js';
 import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
@@ -71,7 +72,15 @@ export async function planRestore(project: Project, statCache: StatCache, target
     entries = (await readDirManifest(project.store, target.hash, targetRel)).entries;
   }
   const lacking = new Set<string>();
+  // A checkout killed mid-copy leaves its temp files beside the files it was writing: they
+  // belong to no one, so they go before the workspace is compared with the target.
+  await removeStaleTemps(path.dirname(absPath(project.root, targetRel)));
   const state = await evaluateTarget(project, statCache, targetRel);
+  if (state.scan.kind === 'dir') {
+    const stale = state.scan.files.filter((f) => isStaleTemp(path.basename(f.abs)));
+    for (const f of stale) await fsp.rm(f.abs, { force: true });
+    if (stale.length > 0) state.scan.files = state.scan.files.filter((f) => !stale.includes(f));
+  }
   const conflicts: string[] = [];
   const plan: RestorePlan = { target, entries, write: [], chmod: [], remove: [], replaceKind: false, existed: state.scan.kind !== 'missing', incomplete: false, lacking: new Set() };
   const display = (rel: string) => (rel === '' ? targetRel : `${targetRel}/${rel}`);

@@ -208,11 +208,12 @@ interface Case {
 // checkout, status, verify and repro, so checkout -f (the one that deletes), verify and repro
 // stand for them; rx.yaml likewise.
 const CHECKOUTS = [['checkout'], ['checkout', '-f']];
-const GC_FSCK = [['gc', '--workspace', '--dry'], ['fsck']];
-const POINTER_READERS = [...CHECKOUTS, ['verify'], ['status'], ...GC_FSCK];
+// status and fsck read workspace pointers through the same readPointer as checkout and gc
+// (fsck and gc share reachability), so they are run for the manifests only.
+const POINTER_READERS = [...CHECKOUTS, ['verify'], ['gc', '--workspace', '--dry']];
 /** Pointer paths with a slash, refused by the pointer schema before the path guard. */
-const SLASHED_POINTER_READERS = [['checkout', '-f'], ['verify'], ['status'], ...GC_FSCK];
-const LOCK_READERS = [['checkout', '-f'], ['verify'], ...GC_FSCK, ['repro']];
+const SLASHED_POINTER_READERS = [['checkout', '-f'], ['verify'], ['gc', '--workspace', '--dry']];
+const LOCK_READERS = [['checkout', '-f'], ['verify'], ['gc', '--workspace', '--dry'], ['repro']];
 const PIPELINE_READERS = [['repro'], ['checkout', '-f'], ['verify']];
 
 const ETC = `/etc/rx-hostile-${process.pid}`;

@@ -431,3 +431,22 @@ t.test('gc --workspace --all-experiments keeps what experiment refs name', async
   t.match(readFileSync(at(dir, 'out/dir/a.txt.x3'), 'utf8'), /^n=3\n/);
   t.notOk(existsSync(at(dir, 'out/dir/a.txt.x1')), 'no file of the baseline output left');
 });
+
+t.test('temp files a killed rx left beside its writes are removed by the next checkout and repro', async (t) => {
+  const dir = useProject(t);
+  writeTree(dir, { 'data/a': 'a\n', 'data/b': 'b\n' });
+  rxJson(dir, 'add', ['add', 'data']);
+  // Names as rx's atomic writes make them, with a pid that is not running.
+  writeFileSync(path.join(dir, 'data/.b.999999.3.tmp'), 'half a copy');
+  writeFileSync(path.join(dir, '.rx.lock.999999.1.tmp'), 'half a lock');
+  const r = rx(dir, ['checkout']);
+  t.equal(r.code, 0, 'no conflict with unsaved data');
+  t.notOk(existsSync(path.join(dir, 'data/.b.999999.3.tmp')), 'the copy temp is gone');
+  t.same(readdirSync(path.join(dir, 'data')).sort(), ['a', 'b']);
+  writeTree(dir, { 'rx.yaml': 'schema: 1\nstages:\n  s:\n    cmd: echo hi > out.txt\n    outs: [out.txt]\n' });
+  t.equal(rx(dir, ['repro']).code, 0);
+  t.notOk(existsSync(path.join(dir, '.rx.lock.999999.1.tmp')), 'the lock temp is gone');
+  writeFileSync(path.join(dir, `.keep.${process.pid}.1.tmp`), 'a live process');
+  t.equal(rx(dir, ['repro']).code, 0);
+  t.ok(existsSync(path.join(dir, `.keep.${process.pid}.1.tmp`)), 'a live process keeps its temp');
+});
