@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
 import { UsageError, RxError, ExitCode } from '../core/errors.js';
 import { absPath, projectRelative, assertSafePath } from '../core/paths.js';
-import { writeFileIfChanged } from '../core/atomic.js';
+import { writeFileIfChanged, removeStaleTemps } from '../core/atomic.js';
 import { openProject, POINTER_SUFFIX, type Project } from '../store/project.js';
 import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
@@ -85,6 +85,8 @@ async function addOne(ctx: Context, project: Project, statCache: StatCache, rel:
   // Durability barrier: objects on disk before the pointer that names them.
   await project.store.flush();
   const pointerRel = pointerPathFor(rel);
+  // A killed add may have left the temp file of a pointer or .gitignore write here.
+  await removeStaleTemps(path.dirname(absPath(project.root, pointerRel)));
   const changed = await writeFileIfChanged(absPath(project.root, pointerRel), serialisePointer(pointer));
   await ignoreTarget(project.root, rel);
   return {
