@@ -1,11 +1,16 @@
 // The reproduction verdict: a re-run of a commit's pipeline compared with the commit's own
 // rx.lock. bitwise: every output hash equal and the re-written lock byte-identical;
-// within-tolerance: the environment fingerprint differs (another backend, another Node) and
-// every metric is within the tolerance rx.yaml declares (exact where none is declared);
-// diverged: anything else, with each differing output and metric listed. Pure.
+// within-tolerance, on any environment: the only differences are metric files whose every
+// value is inside the tolerance rx.yaml declares for it (exact where none is declared); on
+// another environment also other outputs (weights differ in the last bits across backends),
+// judged by those metrics, and a lock that differs only in its environment fingerprint;
+// diverged: anything else, including any non-metric output that differs on the same
+// environment. Each result names what differs
+// (outputs, metrics with their tolerances, lock fields) and every environment fact that
+// changed (rx, Node, platform, arch, npm tree, TF.js backend, SIMD). Pure.
 import { canonicalJson, compareStrings } from '../core/canonical.js';
 import type { Stage } from './definition.js';
-import type { Lock } from './lock.js';
+import type { Lock, LockEnv } from './lock.js';
 
 export type Verdict = 'bitwise' | 'within-tolerance' | 'diverged';
 
@@ -18,22 +23,62 @@ export interface MetricComparison {
   within: boolean;
 }
 
+export interface OutputDifference {
+  path: string;
+  expected?: string;
+  actual?: string;
+  /** Whether the output is a metric file (its values are compared below, with tolerances). */
+  metric: boolean;
+}
+
 export interface StageVerdict {
   name: string;
   verdict: Verdict;
-  outputs: { path: string; expected?: string; actual?: string }[];
+  outputs: OutputDifference[];
   metrics: MetricComparison[];
+  /** Why the stage got its verdict, one line per cause; empty when bitwise. */
+  reasons: string[];
+}
+
+export interface EnvFactDifference {
+  fact: keyof LockEnv;
+  expected?: string | boolean;
+  actual?: string | boolean;
 }
 
 export interface RunComparison {
   verdict: Verdict;
   lockIdentical: boolean;
   envChanged: boolean;
+  /** Every environment fact recorded in either lock that differs. */
+  envDifferences: EnvFactDifference[];
+  /** Lock fields other than outputs and the environment that differ (inputs, params, commands...). */
+  lockDifferences: string[];
+  /** The verdict's causes across stages, one line each. */
+  reasons: string[];
   stages: StageVerdict[];
 }
 
 /** file -> flattened key -> value, for the metric files of each side. */
 export type MetricValues = Map<string, Map<string, unknown>>;
+
+const ENV_FACTS: (keyof LockEnv)[] = ['rx', 'node', 'platform', 'arch', 'npm_lock', 'tfjs_backend', 'tfjs_simd'];
+
+export function envDifferences(before: LockEnv | undefined, after: LockEnv | undefined): EnvFactDifference[] {
+  const out: EnvFactDifference[] = [];
+  const known = new Set<string>(ENV_FACTS);
+  const extra = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].filter((k) => !known.has(k)).sort(compareStrings);
+  for (const fact of [...ENV_FACTS, ...(extra as (keyof LockEnv)[])]) {
+    const a = before?.[fact];
+    const b = after?.[fact];
+    if (a === b) continue;
+    const d: EnvFactDifference = { fact };
+    if (a !== undefined) d.expected = a;
+    if (b !== undefined) d.actual = b;
+    out.push(d);
+  }
+  return out;
+}
 
 function compareMetrics(stage: Stage, before: MetricValues, after: MetricValues): MetricComparison[] {
   const out: MetricComparison[] = [];
@@ -56,6 +101,77 @@ function compareMetrics(stage: Stage, before: MetricValues, after: MetricValues)
   return out;
 }
 
+function describeMetric(m: MetricComparison): string {
+  const change = `${JSON.stringify(m.expected ?? null)} -> ${JSON.stringify(m.actual ?? null)}`;
+  const tol = m.tolerance === undefined ? 'no tolerance declared (exact)' : `tolerance ${m.tolerance}`;
+  return `metric ${m.file}:${m.key} ${change}, ${m.within ? 'within' : 'outside'} ${tol}`;
+}
+
+function stageVerdict(stage: Stage, envChanged: boolean, before: Lock, after: Lock, metricsBefore: MetricValues, metricsAfter: MetricValues): StageVerdict {
+  const metricPaths = new Set(stage.outs.filter((o) => o.kind === 'metric').map((o) => o.path));
+  const old = new Map((before.stages[stage.name]?.outs ?? []).map((o) => [o.path, o.hash]));
+  const now = new Map((after.stages[stage.name]?.outs ?? []).map((o) => [o.path, o.hash]));
+  const outputs: OutputDifference[] = [];
+  for (const p of [...new Set([...old.keys(), ...now.keys()])].sort(compareStrings)) {
+    if (old.get(p) === now.get(p)) continue;
+    const d: OutputDifference = { path: p, metric: metricPaths.has(p) && old.has(p) && now.has(p) };
+    if (old.has(p)) d.expected = old.get(p);
+    if (now.has(p)) d.actual = now.get(p);
+    outputs.push(d);
+  }
+  if (outputs.length === 0) return { name: stage.name, verdict: 'bitwise', outputs, metrics: [], reasons: [] };
+  const compared = compareMetrics(stage, metricsBefore, metricsAfter);
+  const differing = compared.filter((m) => canonicalJson(m.expected ?? null) !== canonicalJson(m.actual ?? null));
+  const reasons: string[] = [];
+  let verdict: Verdict = 'within-tolerance';
+  for (const o of outputs) {
+    if (o.metric) continue;
+    if (o.expected === undefined || o.actual === undefined) {
+      verdict = 'diverged';
+      reasons.push(`output ${o.path} is ${o.expected === undefined ? 'new' : 'missing'}`);
+    } else if (!envChanged) {
+      verdict = 'diverged';
+      reasons.push(`output ${o.path} differs on the same environment`);
+    } else reasons.push(`output ${o.path} differs on another environment (judged by the metrics)`);
+  }
+  for (const m of differing) {
+    if (!m.within) verdict = 'diverged';
+    reasons.push(describeMetric(m));
+  }
+  if (compared.some((m) => !m.within)) verdict = 'diverged';
+  if (outputs.every((o) => o.metric) && differing.length === 0) reasons.push(`metric file(s) ${outputs.map((o) => o.path).join(', ')} re-written with the same values`);
+  return { name: stage.name, verdict, outputs, metrics: differing, reasons };
+}
+
+/**
+ * The lock with what the verdict judges on its own taken out: outputs, the environment, and
+ * dependencies on outputs already judged (a downstream stage reading a re-written metric file).
+ */
+function lockRest(lock: Lock, judged: Set<string>): Record<string, unknown> {
+  const stages: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(lock.stages)) {
+    const { outs: _outs, ...rest } = s;
+    if (rest.deps) rest.deps = rest.deps.filter((d) => !judged.has(d.path));
+    stages[name] = rest;
+  }
+  return stages;
+}
+
+function restDifferences(before: Lock, after: Lock, compared: Set<string>, judged: Set<string>): string[] {
+  const a = lockRest(before, judged);
+  const b = lockRest(after, judged);
+  const out: string[] = [];
+  for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareStrings)) {
+    if (!compared.has(name)) continue;
+    const x = (a[name] ?? {}) as Record<string, unknown>;
+    const y = (b[name] ?? {}) as Record<string, unknown>;
+    for (const field of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort(compareStrings)) {
+      if (canonicalJson(x[field] ?? null) !== canonicalJson(y[field] ?? null)) out.push(`stages.${name}.${field}`);
+    }
+  }
+  return out;
+}
+
 export function compareRuns(args: {
   stages: Stage[];
   before: Lock;
@@ -65,28 +181,34 @@ export function compareRuns(args: {
   metricsBefore: MetricValues;
   metricsAfter: MetricValues;
 }): RunComparison {
-  const envChanged = canonicalJson(args.before.env ?? null) !== canonicalJson(args.after.env ?? null);
-  const stages: StageVerdict[] = [];
-  for (const stage of args.stages) {
-    const old = new Map((args.before.stages[stage.name]?.outs ?? []).map((o) => [o.path, o.hash]));
-    const now = new Map((args.after.stages[stage.name]?.outs ?? []).map((o) => [o.path, o.hash]));
-    const outputs: StageVerdict['outputs'] = [];
-    for (const p of [...new Set([...old.keys(), ...now.keys()])].sort(compareStrings)) {
-      if (old.get(p) !== now.get(p)) {
-        const d: StageVerdict['outputs'][number] = { path: p };
-        if (old.has(p)) d.expected = old.get(p);
-        if (now.has(p)) d.actual = now.get(p);
-        outputs.push(d);
-      }
+  const env = envDifferences(args.before.env, args.after.env);
+  const envChanged = env.length > 0;
+  const stages = args.stages.map((s) => stageVerdict(s, envChanged, args.before, args.after, args.metricsBefore, args.metricsAfter));
+  // Outputs that differ on another environment are judged by the metrics; with none declared
+  // in the stages compared, nothing vouches for them.
+  if (envChanged && !args.stages.some((s) => s.outs.some((o) => o.kind === 'metric'))) {
+    for (const s of stages) {
+      if (s.verdict !== 'within-tolerance' || s.outputs.every((o) => o.metric)) continue;
+      s.verdict = 'diverged';
+      s.reasons.push('no metric with a tolerance is declared to judge the differing outputs by');
     }
-    const metrics = compareMetrics(stage, args.metricsBefore, args.metricsAfter);
-    const verdict: Verdict = outputs.length === 0 ? 'bitwise' : envChanged && metrics.every((m) => m.within) ? 'within-tolerance' : 'diverged';
-    stages.push({ name: stage.name, verdict, outputs, metrics: verdict === 'bitwise' ? [] : metrics.filter((m) => canonicalJson(m.expected ?? null) !== canonicalJson(m.actual ?? null)) });
   }
   const lockIdentical = args.beforeText === args.afterText;
+  const judged = new Set(stages.flatMap((s) => s.outputs.map((o) => o.path)));
+  const lockDifferences = restDifferences(args.before, args.after, new Set(args.stages.map((s) => s.name)), judged);
+  const reasons: string[] = [];
+  for (const s of stages) for (const r of s.reasons) reasons.push(`${s.name}: ${r}`);
+  for (const f of lockDifferences) reasons.push(`rx.lock ${f} differs`);
   let verdict: Verdict;
-  if (stages.some((s) => s.verdict === 'diverged')) verdict = 'diverged';
+  if (stages.some((s) => s.verdict === 'diverged') || lockDifferences.length > 0) verdict = 'diverged';
   else if (lockIdentical) verdict = 'bitwise';
-  else verdict = envChanged ? 'within-tolerance' : 'diverged';
-  return { verdict, lockIdentical, envChanged, stages };
+  else if (stages.some((s) => s.verdict === 'within-tolerance')) verdict = 'within-tolerance';
+  else if (envChanged) {
+    verdict = 'within-tolerance';
+    reasons.push('every output is bitwise identical; rx.lock differs only in the environment fingerprint');
+  } else {
+    verdict = 'diverged';
+    reasons.push('rx.lock is not byte-identical although every output and field matches (its formatting differs)');
+  }
+  return { verdict, lockIdentical, envChanged, envDifferences: env, lockDifferences, reasons, stages };
 }

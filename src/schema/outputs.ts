@@ -233,7 +233,7 @@ export const revReproOutputSchema = {
   $id: 'rx/out/repro-rev.json',
   type: 'object',
   additionalProperties: false,
-  required: ['rev', 'commit', 'commands', 'verdict', 'lockIdentical', 'envChanged', 'stages', 'failed', 'run'],
+  required: ['rev', 'commit', 'commands', 'verdict', 'lockIdentical', 'envChanged', 'envDifferences', 'lockDifferences', 'reasons', 'stages', 'failed', 'run'],
   properties: {
     rev: str,
     commit: { type: 'string', pattern: '^[0-9a-f]{40}$' },
@@ -241,6 +241,17 @@ export const revReproOutputSchema = {
     verdict,
     lockIdentical: { type: 'boolean' },
     envChanged: { type: 'boolean' },
+    envDifferences: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['fact'],
+        properties: { fact: str, expected: { type: ['string', 'boolean'] }, actual: { type: ['string', 'boolean'] } },
+      },
+    },
+    lockDifferences: strArr,
+    reasons: strArr,
     dir: str,
     failed: strArr,
     run: { type: 'array', items: stageOutcome },
@@ -249,11 +260,12 @@ export const revReproOutputSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['name', 'verdict', 'outputs', 'metrics'],
+        required: ['name', 'verdict', 'outputs', 'metrics', 'reasons'],
         properties: {
           name: str,
           verdict,
-          outputs: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: str, expected: hashSchema, actual: hashSchema } } },
+          reasons: strArr,
+          outputs: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['path', 'metric'], properties: { path: str, expected: hashSchema, actual: hashSchema, metric: { type: 'boolean' } } } },
           metrics: {
             type: 'array',
             items: {

@@ -1,6 +1,7 @@
 // compareRuns on hand-built locks: bitwise when outputs and lock text are identical;
-// within-tolerance only when the environment fingerprint differs and every metric is
-// within what rx.yaml declares (exact where nothing is declared); diverged otherwise.
+// within-tolerance, on any environment, when only metric files differ and every metric is
+// within what rx.yaml declares (exact where nothing is declared), and across environments
+// also when other outputs differ but the metrics are within; diverged otherwise.
 import t from 'tap';
 import { compareRuns, type MetricValues } from '../../src/pipeline/verdict.js';
 import { serialiseLock, type Lock, type LockEnv } from '../../src/pipeline/lock.js';
@@ -69,7 +70,8 @@ t.test('another environment, metrics within their declared tolerance: within-tol
   t.equal(r.lockIdentical, false);
   const ev = r.stages.find((s) => s.name === 'evaluate')!;
   t.equal(ev.verdict, 'within-tolerance');
-  t.same(ev.outputs, [{ path: 'm.json', expected: h('b'), actual: h('d') }], 'the differing output is named with both hashes');
+  t.same(ev.outputs, [{ path: 'm.json', expected: h('b'), actual: h('d'), metric: true }], 'the differing output is named with both hashes');
+  t.same(r.envDifferences, [{ fact: 'node', expected: 'v20.20.2', actual: 'v22.1.0' }, { fact: 'tfjs_backend', actual: 'wasm' }], 'each differing environment fact is named');
   t.same(ev.metrics, [{ file: 'm.json', key: 'acc', expected: 0.9, actual: 0.905, tolerance: 0.01, within: true }], 'only metrics that moved are listed');
   // train has no metrics of its own: a changed model is accepted because the metrics it feeds are.
   t.equal(r.stages.find((s) => s.name === 'train')!.verdict, 'within-tolerance');
@@ -90,11 +92,43 @@ t.test('another environment, a metric with no declared tolerance moved: diverged
   t.same(r.stages.find((s) => s.name === 'evaluate')!.metrics, [{ file: 'm.json', key: 'loss', expected: 0.1, actual: 0.1001, within: false }]);
 });
 
-t.test('the same environment: any output difference diverges, even within tolerance', async (t) => {
-  const r = compare(lock(ENV, 'a', 'b'), lock(ENV, 'a', 'd'), metrics(0.9, 0.1), metrics(0.905, 0.1));
-  t.equal(r.verdict, 'diverged');
+t.test('the same environment, only a metric moved within its tolerance: within-tolerance', async (t) => {
+  const r = compare(lock(ENV, 'a', 'b'), lock(ENV, 'a', 'd'), metrics(0.9, 0.1), metrics(0.9002, 0.1));
+  t.equal(r.verdict, 'within-tolerance');
   t.equal(r.envChanged, false);
-  t.equal(r.stages.find((s) => s.name === 'evaluate')!.verdict, 'diverged');
+  t.same(r.envDifferences, []);
+  const ev = r.stages.find((s) => s.name === 'evaluate')!;
+  t.equal(ev.verdict, 'within-tolerance');
+  t.same(ev.reasons, ['metric m.json:acc 0.9 -> 0.9002, within tolerance 0.01']);
+  t.same(r.reasons, ['evaluate: metric m.json:acc 0.9 -> 0.9002, within tolerance 0.01']);
+});
+
+t.test('the same environment, a non-metric output differs: diverged, even with metrics within tolerance', async (t) => {
+  const r = compare(lock(ENV, 'a', 'b'), lock(ENV, 'c', 'd'), metrics(0.9, 0.1), metrics(0.905, 0.1));
+  t.equal(r.verdict, 'diverged');
+  const train = r.stages.find((s) => s.name === 'train')!;
+  t.equal(train.verdict, 'diverged');
+  t.same(train.reasons, ['output model.bin differs on the same environment']);
+  t.equal(r.stages.find((s) => s.name === 'evaluate')!.verdict, 'within-tolerance');
+  t.same(r.lockDifferences, [], "evaluate's dependency on the re-written model is judged with train, not as a lock difference");
+});
+
+t.test('another environment, outputs differ but no stage declares a metric: diverged', async (t) => {
+  const only = [train];
+  const before = lock(ENV, 'a', 'b');
+  const after = lock(OTHER_ENV, 'c', 'b');
+  const r = compareRuns({ stages: only, before, after, beforeText: serialiseLock(before), afterText: serialiseLock(after), metricsBefore: new Map(), metricsAfter: new Map() });
+  t.equal(r.verdict, 'diverged');
+  t.match(r.stages[0]!.reasons.at(-1), /no metric/);
+});
+
+t.test('a changed input recorded in the lock diverges and is named', async (t) => {
+  const after = lock(ENV, 'a', 'b');
+  after.stages.train!.deps = [{ path: 'data.csv', hash: h('f'), size: 1, nfiles: 1 }];
+  const r = compare(lock(ENV, 'a', 'b'), after, metrics(0.9, 0.1), metrics(0.9, 0.1));
+  t.equal(r.verdict, 'diverged');
+  t.same(r.lockDifferences, ['stages.train.deps']);
+  t.same(r.reasons, ['rx.lock stages.train.deps differs']);
 });
 
 t.test('equal outputs but a re-written lock: diverged on the same environment, within-tolerance across', async (t) => {
@@ -114,5 +148,6 @@ t.test('an output added or missing on one side is listed without the absent hash
   after.stages.train!.outs!.push({ path: 'extra.bin', hash: h('e'), size: 1, nfiles: 1 });
   const r = compare(lock(ENV, 'a', 'b'), after, metrics(0.9, 0.1), metrics(0.9, 0.1));
   t.equal(r.verdict, 'diverged');
-  t.same(r.stages.find((s) => s.name === 'train')!.outputs, [{ path: 'extra.bin', actual: h('e') }]);
+  t.same(r.stages.find((s) => s.name === 'train')!.outputs, [{ path: 'extra.bin', actual: h('e'), metric: false }]);
+  t.same(r.stages.find((s) => s.name === 'train')!.reasons, ['output extra.bin is new']);
 });

@@ -36,12 +36,21 @@ export function renderRepro(result: ReproResult, c: Colours): string {
 export function renderVerdict(r: RevReproResult, c: Colours): string {
   const colour = r.verdict === 'bitwise' ? c.green : r.verdict === 'within-tolerance' ? c.yellow : c.red;
   const lines = [`${r.rev} (${r.commit.slice(0, 12)}): ${colour(r.verdict)}`];
-  if (!r.lockIdentical) lines.push(`  rx.lock re-written ${r.envChanged ? 'with another environment fingerprint' : 'differently'}`);
+  if (r.envChanged) {
+    lines.push('  environment differs from the one the commit recorded:');
+    for (const d of r.envDifferences) lines.push(`    ${d.fact}: ${d.expected ?? '(none)'} -> ${d.actual ?? '(none)'}`);
+  } else lines.push('  environment: the same as the commit recorded');
+  if (!r.lockIdentical) lines.push(`  rx.lock re-written ${r.lockDifferences.length > 0 ? `with other ${r.lockDifferences.join(', ')}` : r.envChanged ? 'with another environment fingerprint' : 'differently'}`);
   for (const s of r.stages) {
     lines.push(`  ${s.name}: ${s.verdict}`);
     for (const o of s.outputs) lines.push(`    output ${o.path}: ${o.expected ?? '(none)'} -> ${o.actual ?? '(none)'}`);
-    for (const m of s.metrics) lines.push(`    metric ${m.file}:${m.key}: ${formatValue(m.expected)} -> ${formatValue(m.actual)}${m.tolerance !== undefined ? ` (tolerance ${m.tolerance})` : ''}${m.within ? '' : ' out of tolerance'}`);
+    for (const m of s.metrics) {
+      const tol = m.tolerance !== undefined ? `tolerance ${m.tolerance}` : 'no tolerance declared: exact';
+      lines.push(`    metric ${m.file}:${m.key}: ${formatValue(m.expected)} -> ${formatValue(m.actual)} (${tol}${m.within ? ', within' : ', OUTSIDE'})`);
+    }
+    for (const reason of s.reasons.filter((x) => !x.startsWith('metric ') && !x.startsWith('output '))) lines.push(`    ${reason}`);
   }
+  for (const reason of r.reasons.filter((x) => !r.stages.some((s) => s.reasons.some((y) => x === `${s.name}: ${y}`)))) lines.push(`  ${reason}`);
   for (const f of r.failed) lines.push(`  ${c.red(`stage ${f} failed`)}`);
   if (r.dir) lines.push(`  kept in ${r.dir}`);
   return lines.join('\n');
