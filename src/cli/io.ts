@@ -11,6 +11,7 @@ export interface GlobalOptions {
   quiet?: boolean;
   verbose?: boolean;
   wait?: string;
+  breakLock?: boolean;
 }
 
 export interface CliIO {
@@ -38,6 +39,7 @@ export function createIO(argv: string[], env: Record<string, string | undefined>
         clock: { now: () => new Date() },
         command: ['rx', ...argv.slice(2)].join(' '),
         waitSeconds: Number.isFinite(wait) && wait > 0 ? wait : 0,
+        breakLock: Boolean(g.breakLock),
       };
     },
     json(value) {

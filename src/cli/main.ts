@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { RxError, UsageError, ExitCode } from '../core/errors.js';
 import { runCleanups } from '../core/cleanup.js';
+import { deliverInterrupt, SIGNAL_NUMBERS } from '../core/interrupt.js';
 import { createIO } from './io.js';
 import { colours, colourEnabled } from './terminal.js';
 import { registerInit } from './commands/init.js';
@@ -46,11 +47,17 @@ function ignoreClosedPipes(): void {
   }
 }
 
+/**
+ * A signal ends rx at once unless work that must end cleanly is running (a stage command:
+ * the signal is forwarded to its process group, its previous outputs restored, the lock
+ * released), in which case that work ends the command with RX_INTERRUPTED.
+ */
 function installSignalHandlers(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
+    process.on(sig, () => {
+      if (deliverInterrupt(sig)) return;
       runCleanups();
-      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[sig]);
+      process.exit(128 + SIGNAL_NUMBERS[sig]!);
     });
   }
 }
@@ -68,6 +75,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     .option('-q, --quiet', 'print only results and errors')
     .option('-v, --verbose', 'print more detail')
     .option('--wait <seconds>', 'wait up to this long for another rx process holding the project lock', '0')
+    .option('--break-lock', 'take over a project lock held by an rx on another host (or unreadable), once you know it is gone')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()

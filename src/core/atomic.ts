@@ -3,6 +3,7 @@
 // so a reader sees either the old file or the new one, never half of either.
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
+import { pidAlive } from './process-identity.js';
 
 let tmpCounter = 0;
 
@@ -16,15 +17,6 @@ export function tempNameIn(dir: string, base: string): string {
 export function tempNamePid(name: string): number | undefined {
   const m = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name);
   return m ? Number(m[1]) : undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Whether a name is a temp file of a process that is gone (a killed rx left it). */

@@ -47,6 +47,8 @@ export interface Context {
   command: string;
   /** Seconds a writer waits for another rx process's lock. */
   waitSeconds: number;
+  /** Take over a project lock held on another host or unreadable (--break-lock). */
+  breakLock?: boolean;
 }
 
 const noBar: ProgressBar = { tick() {}, setTotal() {}, stop() {} };

@@ -11,7 +11,12 @@ export const ExitCode = {
   stageFailed: 5,
   storeIntegrity: 6,
   locked: 7,
+  system: 8,
   internal: 70,
+  /** 128 + the signal's number, as a shell reports a process ended by it. */
+  sighup: 129,
+  sigint: 130,
+  sigterm: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -89,6 +94,18 @@ export class InvalidFileError extends RxError {
 export class StoreIntegrityError extends RxError {
   constructor(code: string, message: string, options: RxErrorOptions = {}) {
     super(code, ExitCode.storeIntegrity, message, options);
+  }
+}
+
+/** rx received SIGINT/SIGTERM/SIGHUP and stopped what ran; the CLI exits 128 + the signal's number. */
+export class InterruptedError extends RxError {
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals, stopped: string[]) {
+    super('RX_INTERRUPTED', signal === 'SIGINT' ? ExitCode.sigint : signal === 'SIGHUP' ? ExitCode.sighup : ExitCode.sigterm, `interrupted by ${signal}${stopped.length > 0 ? `: stopped stage(s) ${stopped.join(', ')}, their previous outputs put back` : ''}; rx.lock keeps what had finished`, {
+      data: { signal, stopped },
+      hint: 'run `rx repro` again to finish',
+    });
+    this.signal = signal;
   }
 }
 

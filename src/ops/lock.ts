@@ -4,5 +4,8 @@ import type { Project } from '../store/project.js';
 import { withLock } from '../store/process-lock.js';
 
 export function withProjectLock<T>(ctx: Context, project: Project, fn: () => Promise<T>): Promise<T> {
-  return withLock({ tmpDir: project.tmpDir, command: ctx.command, waitSeconds: ctx.waitSeconds, now: () => ctx.clock.now().getTime() }, fn);
+  return withLock(
+    { tmpDir: project.tmpDir, command: ctx.command, waitSeconds: ctx.waitSeconds, now: () => ctx.clock.now().getTime(), breakLock: ctx.breakLock, warn: (m) => ctx.reporter.warn(m) },
+    fn,
+  );
 }

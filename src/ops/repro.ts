@@ -6,7 +6,7 @@
 // outputs and lock entry.
 import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
-import { InvalidFileError, StoreIntegrityError, type FileProblem } from '../core/errors.js';
+import { InvalidFileError, InterruptedError, StoreIntegrityError, type FileProblem } from '../core/errors.js';
 import { absPath, assertNoSymlinkAbove } from '../core/paths.js';
 import { removeStaleTemps } from '../core/atomic.js';
 import { fieldPath } from '../schema/validate.js';
@@ -25,7 +25,9 @@ import { lockEntryFor, readLock, writeLock, emptyLock, runCacheKey, type Lock, t
 import { environmentFingerprint } from '../pipeline/env.js';
 import { workspaceParamsReader, type ParamsReader } from '../pipeline/params.js';
 import { observationMemo, type ObservationMemo } from '../pipeline/observe.js';
-import { moveOutputsAside, restoreOutputs, dropStaging, recoverStaging } from '../pipeline/staging.js';
+import { moveOutputsAside, restoreOutputs, dropStaging, recoverStaging, recordGroup } from '../pipeline/staging.js';
+import { stopGraceMs } from '../pipeline/process-group.js';
+import { interruption, onInterrupt } from '../core/interrupt.js';
 import { executeStage } from '../pipeline/execute.js';
 import { probeIsolation } from '../pipeline/isolate.js';
 import { readRunCache, writeRunCache } from '../store/run-cache.js';
@@ -212,14 +214,30 @@ async function processStage(r: Runner, name: string): Promise<StageOutcome> {
     }
   }
 
+  const signal = interruption();
+  if (signal) return { name, action: 'not-run', reasons: [`rx received ${signal}`] };
   reporter.info(`running stage ${name}: ${described.join('; ')}`);
   const staging = await moveOutputsAside(r.project.root, r.project.tmpDir, stage);
   let outcome: StageOutcome;
   try {
-    const run = await executeStage(stage, { root: r.project.root, tmpDir: r.project.tmpDir, env: r.ctx.env, reporter, clock: r.ctx.clock, isolate: r.options.isolate });
+    const run = await executeStage(stage, {
+      root: r.project.root,
+      tmpDir: r.project.tmpDir,
+      env: r.ctx.env,
+      reporter,
+      clock: r.ctx.clock,
+      isolate: r.options.isolate,
+      onGroup: (pgid) => recordGroup(staging, pgid),
+    });
     if (!run.ok) {
       await restoreOutputs(r.project.root, staging);
-      const how = run.signal ? `was killed by ${run.signal}` : run.error ? `could not start: ${run.error}` : `exited with code ${run.exitCode}`;
+      const how = run.interrupted
+        ? `was stopped: rx received ${run.signal}; the previous outputs were put back`
+        : run.signal
+          ? `was killed by ${run.signal}`
+          : run.error
+            ? `could not start: ${run.error}`
+            : `exited with code ${run.exitCode}`;
       outcome = { name, action: 'failed', reasons: described, failedCommand: run.failedCommand, message: `stage ${name}: command ${JSON.stringify(run.failedCommand)} ${how}` };
       if (run.exitCode !== undefined) outcome.exitCode = run.exitCode;
       return outcome;
@@ -254,6 +272,7 @@ async function schedule(r: Runner, order: string[]): Promise<StageOutcome[]> {
   const blockedBy = (name: string) => [...(r.graph.upstream.get(name) ?? [])].find((u) => inPlan.has(u) && ['failed', 'not-run'].includes(outcomes.get(u)?.action ?? ''));
   const isReady = (name: string) => [...(r.graph.upstream.get(name) ?? [])].every((u) => !inPlan.has(u) || outcomes.has(u));
   while (pending.length > 0 || running.size > 0) {
+    if (interruption()) stopping = true;
     for (let i = 0; i < pending.length && running.size < jobs && !stopping; ) {
       const name = pending[i]!;
       if (!isReady(name)) {
@@ -283,7 +302,8 @@ async function schedule(r: Runner, order: string[]): Promise<StageOutcome[]> {
     }
     if (running.size === 0) {
       // Nothing can start: the rest are blocked or we are stopping.
-      for (const name of pending.splice(0)) outcomes.set(name, { name, action: 'not-run', reasons: [stopping ? 'stopped after a failure' : 'upstream did not run'] });
+      const why = interruption() ? `rx received ${interruption()}` : stopping ? 'stopped after a failure' : 'upstream did not run';
+      for (const name of pending.splice(0)) outcomes.set(name, { name, action: 'not-run', reasons: [why] });
       break;
     }
     await Promise.race(running.values());
@@ -300,7 +320,7 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
   // Refused before anything is touched when bwrap is missing or cannot build its sandbox.
   if (options.isolate && !options.dry) await probeIsolation(ctx.env);
   const run = async (): Promise<ReproResult> => {
-    const recovered = options.dry ? [] : await recoverStaging(project.root, project.tmpDir);
+    const recovered = options.dry ? [] : await recoverStaging(project.root, project.tmpDir, stopGraceMs(ctx.env), (m) => ctx.reporter.warn(m));
     // A killed rx may have left the temp file of an rx.lock write beside it.
     if (!options.dry) await removeStaleTemps(project.root);
     for (const s of recovered) ctx.reporter.warn(`stage ${s} was interrupted by a killed rx; its previous outputs were put back`);
@@ -324,7 +344,18 @@ export async function repro(ctx: Context, options: ReproOptions): Promise<ReproR
       r.env.tfjs_backend = r.lock.env.tfjs_backend;
       if (r.lock.env.tfjs_simd !== undefined) r.env.tfjs_simd = r.lock.env.tfjs_simd;
     }
-    const stages = await schedule(r, order).finally(() => project.store.flush());
+    // A first signal lets the run stop at a safe point: running commands are stopped and
+    // their outputs put back, finished ones recorded, none started; a second one exits now.
+    const stopAtSafePoint = options.dry ? () => {} : onInterrupt((signal, again) => {
+      if (!again) ctx.reporter.warn(`received ${signal}: stopping (again to exit at once; the next rx repro undoes what is left)`);
+      return !again;
+    });
+    const stages = await schedule(r, order).finally(() => {
+      stopAtSafePoint();
+      return project.store.flush();
+    });
+    const signal = interruption();
+    if (signal) throw new InterruptedError(signal, stages.filter((s) => s.action === 'failed').map((s) => s.name));
     if (!options.dry && !stages.some((s) => s.action === 'ran' || s.action === 'run-cache')) await dropRemovedStages(r);
     return { stages, failed: stages.filter((s) => s.action === 'failed').map((s) => s.name), recovered };
   };

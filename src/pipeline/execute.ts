@@ -2,7 +2,10 @@
 // directory, with RX_STAGE, RX_ROOT, seeds and the stage's env set, output streamed line by
 // line with the stage's name, and a run log (times, exit code, output tails) written to
 // .rx/tmp/runs/ rather than the lock. With `isolate`, each command runs under bubblewrap
-// (isolate.ts): the project tree writable, everything else read-only, no network.
+// (isolate.ts): the project tree writable, everything else read-only, no network. Each
+// command leads a process group of its own: a SIGINT/SIGTERM rx receives is forwarded to
+// the group, which gets RX_STOP_GRACE seconds (default 10) before SIGKILL, and the run
+// returns only once the group is gone.
 import { createInterface } from 'node:readline';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +15,8 @@ import { absPath } from '../core/paths.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import type { Stage } from './definition.js';
 import { probeIsolation, sandboxArgs } from './isolate.js';
+import { onInterrupt } from '../core/interrupt.js';
+import { endGroup, stopGraceMs } from './process-group.js';
 
 export interface CommandRun {
   ok: boolean;
@@ -20,6 +25,8 @@ export interface CommandRun {
   failedCommand?: string;
   /** Set when the command could not be started at all (e.g. no such program). */
   error?: string;
+  /** The command was stopped because rx received this signal (forwarded to its group). */
+  interrupted?: boolean;
   /** Environment facts the stage's commands reported (rx's own ML stages: the tfjs backend). */
   envFacts?: Record<string, string | boolean>;
 }
@@ -56,6 +63,8 @@ export interface ExecuteOptions {
   clock: Clock;
   /** Run each command under bubblewrap (rx repro --isolate); never falls back to running it bare. */
   isolate?: boolean;
+  /** Told each command's process group (its leader's pid) as soon as it starts, to journal it. */
+  onGroup?: (pgid: number) => Promise<void>;
 }
 
 const TAIL_LINES = 40;
@@ -112,7 +121,9 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
   // Loaded here: execa costs ~180 ms to import, and most runs execute no stage.
   const { execa } = await import('execa');
   for (const command of commands) {
-    const spawnOptions = { cwd, env, extendEnv: false, stdin: 'ignore', buffer: false, reject: false, cleanup: true } as const;
+    // detached: the command leads a new process group (and session), so a signal reaches
+    // everything it started, and a terminal's Ctrl-C reaches rx first, which forwards it.
+    const spawnOptions = { cwd, env, extendEnv: false, stdin: 'ignore', buffer: false, reject: false, detached: true } as const;
     // The same shell as execa's `shell: true` (/bin/sh -c), started inside the sandbox.
     const child = sandbox ? execa(sandbox.bwrap, [...sandbox.args, '--', '/bin/sh', '-c', command], spawnOptions) : execa(command, { ...spawnOptions, shell: true });
     const pump = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') =>
@@ -128,7 +139,38 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
             rl.on('close', resolve);
           })
         : Promise.resolve();
-    const [done] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+    const pgid = child.pid;
+    let stopping: Promise<unknown> | undefined;
+    let stoppedBy: NodeJS.Signals | undefined;
+    const grace = stopGraceMs(options.env);
+    const dispose =
+      pgid === undefined
+        ? () => {}
+        : onInterrupt((signal, again) => {
+            stoppedBy ??= signal;
+            options.reporter.warn(`stage ${stage.name}: ${again ? 'killing' : `forwarding ${signal} to`} its processes${again ? '' : ` (SIGKILL in ${grace / 1000} s if still running)`}`);
+            stopping = endGroup(pgid, again ? 'SIGKILL' : signal, grace);
+            return true;
+          });
+    // The output is read from the start: a short command may be done before the journal is.
+    const finished = Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+    if (pgid !== undefined && options.onGroup) await options.onGroup(pgid).catch(() => {});
+    let done: Awaited<typeof child>;
+    try {
+      [done] = await finished;
+      // What the command left running in its group ends with it when rx was told to stop.
+      while (stopping) {
+        const s = stopping;
+        await s;
+        if (stopping === s) stopping = undefined;
+      }
+    } finally {
+      dispose();
+    }
+    if (stoppedBy) {
+      result = { ok: false, exitCode: done.exitCode, failedCommand: command, signal: stoppedBy, interrupted: true };
+      break;
+    }
     if (done.failed) {
       result = { ok: false, exitCode: done.exitCode, failedCommand: command };
       if (done.signal) result.signal = done.signal;

@@ -1,18 +1,24 @@
 // Outputs are never deleted before a stage runs: they are moved aside into
 // .rx/tmp/staging/<stage>.<pid>/ (a journal names each move), the command writes fresh
-// ones, and on failure the old ones are moved back. A staging directory left by a killed
-// process is undone by the next rx that takes the project lock.
+// ones, and on failure the old ones are moved back. The journal also names the process
+// group of the command running, so the next rx that takes the project lock, finding the
+// staging directory of a killed rx, first ends that group (a command that outlived rx would
+// go on writing into the outputs) and then puts the previous outputs back.
 import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { absPath } from '../core/paths.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { makeIndependent } from '../store/workspace.js';
+import { identityOf, type ProcessIdentity } from '../core/process-identity.js';
+import { endRecordedGroup } from './process-group.js';
 import type { Stage } from './definition.js';
 
 interface Journal {
   stage: string;
   pid: number;
   moves: { out: string; aside: string }[];
+  /** The process group of the command running now (its leader). */
+  group?: ProcessIdentity;
 }
 
 export interface Staging {
@@ -43,6 +49,12 @@ export async function moveOutputsAside(root: string, tmpDir: string, stage: Stag
   return { dir, journal };
 }
 
+/** Records the process group of the command that now runs, before it can write much. */
+export async function recordGroup(staging: Staging, pgid: number): Promise<void> {
+  staging.journal.group = identityOf(pgid);
+  await writeFileAtomic(path.join(staging.dir, JOURNAL), JSON.stringify(staging.journal));
+}
+
 /** Puts the previous outputs back, discarding whatever the failed command wrote. */
 export async function restoreOutputs(root: string, staging: Staging): Promise<void> {
   for (const m of staging.journal.moves) {
@@ -59,8 +71,11 @@ export async function dropStaging(staging: Staging): Promise<void> {
   await fsp.rm(staging.dir, { recursive: true, force: true });
 }
 
-/** Undoes staging directories of processes that died mid-stage; returns the stages restored. */
-export async function recoverStaging(root: string, tmpDir: string): Promise<string[]> {
+/**
+ * Undoes staging directories of processes that died mid-stage, first ending the stage
+ * command a killed rx left running; returns the stages restored.
+ */
+export async function recoverStaging(root: string, tmpDir: string, graceMs = 10_000, warn: (message: string) => void = () => {}): Promise<string[]> {
   let names: string[];
   try {
     names = await fsp.readdir(stagingRoot(tmpDir));
@@ -79,6 +94,9 @@ export async function recoverStaging(root: string, tmpDir: string): Promise<stri
       continue;
     }
     if (journal.pid === process.pid) continue;
+    if (journal.group && (await endRecordedGroup(journal.group, graceMs))) {
+      warn(`stage ${journal.stage}: ended its command (process group ${journal.group.pid}), which a killed rx left running`);
+    }
     await restoreOutputs(root, { dir, journal });
     recovered.push(journal.stage);
   }

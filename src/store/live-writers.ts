@@ -7,12 +7,9 @@ import { writeFileSync, unlinkSync, mkdirSync, readdirSync, statSync, readFileSy
 import * as path from 'node:path';
 import { hostname } from 'node:os';
 import { onExit } from '../core/cleanup.js';
-import { processAlive } from './process-lock.js';
+import { identityOf, livenessOf, type ProcessIdentity } from '../core/process-identity.js';
 
-interface Registration {
-  pid: number;
-  host: string;
-}
+type Registration = ProcessIdentity;
 
 export function liveDir(storeDir: string): string {
   return path.join(storeDir, 'tmp', 'live');
@@ -26,7 +23,7 @@ export function registerWriter(storeDir: string): void {
   if (registered.has(dir)) return;
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${process.pid}.json`);
-  const me: Registration = { pid: process.pid, host: hostname() };
+  const me: Registration = identityOf();
   // Written whole under a private name and renamed: a reader never sees half of it.
   const tmp = path.join(dir, `.${process.pid}.tmp`);
   writeFileSync(tmp, JSON.stringify(me));
@@ -67,7 +64,7 @@ export function oldestOtherWriter(storeDir: string): number | undefined {
       continue; // half-written by a process killed at that instant, or just removed
     }
     if (reg.pid === process.pid && reg.host === hostname()) continue;
-    if (reg.host === hostname() && !processAlive(reg.pid)) {
+    if (livenessOf(reg) === 'dead') {
       try {
         unlinkSync(file);
       } catch {

@@ -35,7 +35,7 @@ function deadPid(): number {
   return r.pid!;
 }
 
-function writeLock(dir: string, holder: { pid: number; host?: string; command?: string } | ''): string {
+function writeLock(dir: string, holder: { pid: number; host?: string; command?: string; start?: string; boot?: string } | ''): string {
   const file = at(dir, '.rx/tmp/lock');
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, holder === '' ? '' : JSON.stringify({ host: hostname(), command: 'rx add data (held by the test)', ...holder }));
@@ -48,7 +48,7 @@ for (const args of writers) {
   t.test(`rx ${args.join(' ')} fails with exit 7 naming a live holder`, async (t) => {
     const dir = project(t);
     const holder = liveProcess(t);
-    const lock = writeLock(dir, { pid: holder.pid! });
+    const lock = writeLock(dir, { pid: holder.pid!, start: startOf(holder.pid!) });
     const claim = readFileSync(lock);
     const pointer = readFileSync(at(dir, 'data.rx'));
     const r = rxError(dir, args);
@@ -66,7 +66,7 @@ for (const args of writers) {
 t.test('readers do not take the lock', async (t) => {
   const dir = project(t);
   const holder = liveProcess(t);
-  writeLock(dir, { pid: holder.pid! });
+  writeLock(dir, { pid: holder.pid!, start: startOf(holder.pid!) });
   const status = rx(dir, ['status', '--json']);
   t.equal(status.code, 0);
   t.equal(parseOutput('status', status).entries[0].state, 'modified');
@@ -79,7 +79,7 @@ for (const release of ['removes its lock', 'dies'] as const) {
   t.test(`--wait: a second writer waits until the holder ${release}`, async (t) => {
     const dir = project(t);
     const holder = liveProcess(t);
-    const lock = writeLock(dir, { pid: holder.pid! });
+    const lock = writeLock(dir, { pid: holder.pid!, start: startOf(holder.pid!) });
     const waiter = rxAsync(dir, ['add', 'data', '--wait', '30', '--json']);
     await sleepMs(800);
     t.ok(waiter.running(), 'still waiting while the holder lives');
@@ -98,7 +98,7 @@ for (const release of ['removes its lock', 'dies'] as const) {
 t.test('--wait gives up after the given time with exit 7', async (t) => {
   const dir = project(t);
   const holder = liveProcess(t);
-  writeLock(dir, { pid: holder.pid! });
+  writeLock(dir, { pid: holder.pid!, start: startOf(holder.pid!) });
   const started = performance.now();
   const r = rxError(dir, ['add', 'data', '--wait', '1']);
   t.equal(r.code, 7);
@@ -119,7 +119,56 @@ const stale: { name: string; make: (dir: string) => void; reclaimed: boolean }[]
   },
   { name: 'an empty claim file just created', make: (dir) => writeLock(dir, ''), reclaimed: false },
   { name: 'a process on another host', make: (dir) => writeLock(dir, { pid: deadPid(), host: 'some-other-host.invalid' }), reclaimed: false },
+  // pid 1 is always alive: the lock of an rx that was pid 1 before a container restart.
+  { name: 'pid 1 started at another time (a reused pid)', make: (dir) => writeLock(dir, { pid: 1, start: '1' + startOf(1) }), reclaimed: true },
+  { name: 'pid 1, in a lock without a start time (not an rx process)', make: (dir) => writeLock(dir, { pid: 1 }), reclaimed: true },
+  { name: 'a live process before a reboot (another boot id)', make: (dir) => writeLock(dir, { pid: process.pid, start: startOf(process.pid), boot: '00000000-0000-0000-0000-000000000000' }), reclaimed: true },
 ];
+
+function startOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+}
+
+t.test('a live holder with its real start time is respected, even by --break-lock', async (t) => {
+  const dir = project(t);
+  const holder = liveProcess(t);
+  writeLock(dir, { pid: holder.pid!, start: startOf(holder.pid!) });
+  const r = rxError(dir, ['add', 'data']);
+  t.equal(r.code, 7);
+  const b = rxError(dir, ['add', 'data', '--break-lock']);
+  t.equal(b.code, 7);
+  t.match(b.json.error.message, /locked by a running rx: pid \d+ .*--break-lock breaks only a lock whose rx is gone/);
+  t.ok(existsSync(at(dir, '.rx/tmp/lock')));
+});
+
+t.test("another host's lock: exit 7 with its age and a --break-lock hint; --break-lock takes it over", async (t) => {
+  const dir = project(t);
+  writeLock(dir, { pid: 4242, host: 'gpu-node-7.invalid', since: new Date(Date.now() - 3 * 3600_000).toISOString() } as never);
+  const r = rxError(dir, ['add', 'data']);
+  t.equal(r.code, 7);
+  t.match(r.json.error.message, /pid 4242 on gpu-node-7\.invalid .*for 3 h; rx cannot tell from here/);
+  t.equal(r.json.error.data?.otherHost, true);
+  t.match(r.json.error.hint, /--break-lock/);
+  const b = rx(dir, ['add', 'data', '--break-lock', '--json']);
+  t.equal(b.code, 0, b.stderr);
+  t.match(b.stderr, /breaking the lock of pid 4242 on gpu-node-7\.invalid .*taken 3 h ago/);
+  t.equal(parseOutput('add', b).added[0].changed, true);
+  t.notOk(existsSync(at(dir, '.rx/tmp/lock')), 'released after use');
+});
+
+t.test('the lock records pid, start time, boot id, host, command and time', async (t) => {
+  const dir = project(t);
+  // A stage reads the lock file its rx holds.
+  writeTree(dir, { 'rx.yaml': 'schema: 1\nstages:\n  s:\n    cmd: cat .rx/tmp/lock > seen.json; echo x > out\n    outs: [out]\n' });
+  const r = rx(dir, ['repro']);
+  t.equal(r.code, 0, r.stderr);
+  const held = JSON.parse(readFileSync(at(dir, 'seen.json'), 'utf8'));
+  t.same(Object.keys(held).sort(), ['boot', 'command', 'host', 'pid', 'since', 'start']);
+  t.equal(held.host, hostname());
+  t.equal(held.command, 'rx repro');
+  t.match(held.start, /^\d+$/);
+});
 
 for (const s of stale) {
   t.test(`a lock held by ${s.name} is ${s.reclaimed ? 'reclaimed' : 'respected'}`, async (t) => {

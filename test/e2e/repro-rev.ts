@@ -33,7 +33,8 @@ t.test('a commit that reproduces: bitwise, every stage re-executed, in JSON and 
   t.equal(text.code, 0, text.stderr);
   const lines = text.stdout.trimEnd().split('\n');
   t.match(lines[0], new RegExp(`^v-annotated \\(${c.evaluate!.sha.slice(0, 12)}\\): bitwise$`));
-  t.same(lines.slice(1).map((l) => l.trim()).sort(), STAGES.map((s) => `${s}: bitwise`));
+  t.equal(lines[1], '  environment: the same as the commit recorded');
+  t.same(lines.slice(2).map((l) => l.trim()).sort(), STAGES.map((s) => `${s}: bitwise`));
   t.same(repoState(h.dir), before);
   t.same(revDirs(h.dir), []);
 });

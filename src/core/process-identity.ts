@@ -1,0 +1,91 @@
+// Who a recorded pid really is. A pid alone is reused (after a container restart the new
+// init is pid 1 again, and pids wrap), so rx records a process's identity as pid, start
+// time (field 22 of /proc/PID/stat, clock ticks since boot), the kernel's boot id and the
+// host; a record names a live process only when all of them still match.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+export interface ProcessIdentity {
+  pid: number;
+  host: string;
+  /** Clock ticks after boot at which the process started; absent where /proc is not readable. */
+  start?: string;
+  /** /proc/sys/kernel/random/boot_id: changes with every boot of the kernel. */
+  boot?: string;
+}
+
+/** Whether some process of this host has the pid (EPERM: alive, owned by someone else). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The start time of a live process, or undefined when it is gone or /proc cannot say. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may itself contain ") ".
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let boot: string | undefined | null = null;
+
+export function bootId(): string | undefined {
+  if (boot === null) {
+    try {
+      boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+    } catch {
+      boot = undefined;
+    }
+  }
+  return boot;
+}
+
+/** The identity of a process of this host (default: this one). */
+export function identityOf(pid: number = process.pid): ProcessIdentity {
+  const id: ProcessIdentity = { pid, host: hostname() };
+  const start = processStartTime(pid);
+  if (start !== undefined) id.start = start;
+  const b = bootId();
+  if (b !== undefined) id.boot = b;
+  return id;
+}
+
+export type Liveness = 'alive' | 'dead' | 'other-host';
+
+/**
+ * Whether the process a record names is still running. Another host's process cannot be
+ * checked. On this host: dead when the kernel booted since, when the pid is free, or when
+ * the pid now belongs to a process that started at another time (the pid was reused).
+ */
+export function livenessOf(id: Pick<ProcessIdentity, 'pid' | 'host' | 'start' | 'boot'>): Liveness {
+  if (id.host !== hostname()) return 'other-host';
+  if (id.boot !== undefined && bootId() !== undefined && id.boot !== bootId()) return 'dead';
+  if (!pidAlive(id.pid)) return 'dead';
+  if (id.start !== undefined) {
+    const now = processStartTime(id.pid);
+    if (now !== undefined && now !== id.start) return 'dead';
+  } else if (!mayBeRx(id.pid)) {
+    // A record from before start times were kept: a live pid that is not rx was reused.
+    return 'dead';
+  }
+  return 'alive';
+}
+
+/** Whether a process's command line could be rx's (unknown when /proc is not readable). */
+function mayBeRx(pid: number): boolean {
+  try {
+    return /rx/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true;
+  }
+}

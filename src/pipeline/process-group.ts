@@ -1,0 +1,75 @@
+// Ending a stage's process group. Every stage command runs as the leader of a process group
+// of its own (spawned detached), so that rx can signal the command and everything it
+// started, whether rx forwards a SIGINT/SIGTERM it received or a later rx ends the group a
+// killed rx left running (its pgid and start time are in the staging journal).
+import { hostname } from 'node:os';
+import { bootId, pidAlive, processStartTime, type ProcessIdentity } from '../core/process-identity.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Seconds a stage gets to exit after a forwarded signal before SIGKILL (RX_STOP_GRACE). */
+export function stopGraceMs(env: Record<string, string | undefined>): number {
+  const s = Number(env.RX_STOP_GRACE);
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : 10_000;
+}
+
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone
+  }
+}
+
+async function waitGone(pgid: number, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+    if (!groupAlive(pgid)) return true;
+    if (performance.now() >= deadline) return false;
+    await sleep(delay);
+  }
+}
+
+/**
+ * Sends `signal` to the group, waits up to `graceMs` for it to be gone, then SIGKILLs what is
+ * left and waits briefly for the kernel to reap it. Resolves to how it ended.
+ */
+export async function endGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<'exited' | 'killed' | 'lingering'> {
+  signalGroup(pgid, signal);
+  if (signal !== 'SIGKILL' && (await waitGone(pgid, graceMs))) return 'exited';
+  signalGroup(pgid, 'SIGKILL');
+  // Members no process reaps stay zombies (harmless, they run nothing).
+  return (await waitGone(pgid, 2000)) ? 'killed' : 'lingering';
+}
+
+/**
+ * Whether a recorded group is still the stage's: same host and boot, and either its leader
+ * is the recorded process (same start time) or the leader is gone while members run on (a
+ * pgid is not handed out again while any member lives).
+ */
+export function recordedGroupRuns(group: ProcessIdentity): boolean {
+  if (group.host !== hostname()) return false;
+  if (group.boot !== undefined && bootId() !== undefined && group.boot !== bootId()) return false;
+  if (!groupAlive(group.pid)) return false;
+  if (pidAlive(group.pid) && group.start !== undefined) {
+    const start = processStartTime(group.pid);
+    if (start !== undefined && start !== group.start) return false;
+  }
+  return true;
+}
+
+/** Ends the group a journal names when it still runs; true when there was one to end. */
+export async function endRecordedGroup(group: ProcessIdentity, graceMs: number): Promise<boolean> {
+  if (!recordedGroupRuns(group)) return false;
+  await endGroup(group.pid, 'SIGTERM', graceMs);
+  return true;
+}
