@@ -2,7 +2,7 @@
 // it throws to the exit codes of the spec. The only place that prints errors; stack
 // traces appear only with RX_DEBUG=1.
 import { Command, CommanderError } from 'commander';
-import { RxError, UsageError, ExitCode } from '../core/errors.js';
+import { RxError, UsageError, ExitCode, systemErrorFrom } from '../core/errors.js';
 import { runCleanups } from '../core/cleanup.js';
 import { deliverInterrupt, SIGNAL_NUMBERS } from '../core/interrupt.js';
 import { createIO } from './io.js';
@@ -33,7 +33,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0 ok   1 differences found (--exit-code, verify) or a refused overwrite   2 usage
   3 not an rx project   4 invalid file   5 a stage command failed   6 store integrity
-  7 locked by another rx process   70 internal error
+  7 locked by another rx process   8 the system refused (no space, read-only, permission, open files)
+  70 internal error   130/143 interrupted by SIGINT/SIGTERM
 `;
 
 /** A reader that went away (`rx ... | head`) ends the output quietly, as for any Unix tool. */
@@ -125,11 +126,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
 function reportError(err: unknown, json: boolean, env: Record<string, string | undefined>): number {
   const debug = env.RX_DEBUG === '1';
   const c = colours(colourEnabled(process.stderr, env));
+  if (!(err instanceof RxError)) err = systemErrorFrom(err, process.cwd()) ?? err;
   if (err instanceof RxError) {
     if (json) process.stdout.write(JSON.stringify({ error: err.toJSON() }, null, 2) + '\n');
     process.stderr.write(`${c.red('error:')} ${err.message}\n`);
     if (err.hint) process.stderr.write(`${c.dim('hint:')} ${err.hint}\n`);
     if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    const cause = err.cause as Error | undefined;
+    if (debug && cause?.stack) process.stderr.write(`caused by: ${cause.stack}\n`);
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;

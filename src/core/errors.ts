@@ -115,6 +115,56 @@ export class LockedError extends RxError {
   }
 }
 
+/**
+ * What the operating system refused (no space, a read-only or unwritable place, too many
+ * open files): exit 8, naming the path and what to do. Not rx's fault, so never exit 70.
+ */
+export class SystemError extends RxError {
+  constructor(code: string, message: string, options: RxErrorOptions = {}) {
+    super(code, ExitCode.system, message, options);
+  }
+}
+
+const SYSTEM_ERRNOS: Record<string, { code: string; what: string; hint: string }> = {
+  ENOSPC: { code: 'RX_NO_SPACE', what: 'no space left on the device', hint: 'free some space (rx gc removes store objects nothing references) and run the command again; what was stored before is intact' },
+  EDQUOT: { code: 'RX_NO_SPACE', what: 'disk quota exceeded', hint: 'free some space or raise the quota, then run the command again; what was stored before is intact' },
+  EROFS: { code: 'RX_READ_ONLY', what: 'read-only file system', hint: 'the project or its store (the `cache` setting in .rx/config.yaml) is on a read-only mount; remount it writable or point `cache` elsewhere' },
+  EACCES: { code: 'RX_PERMISSION', what: 'permission denied', hint: 'check the owner and mode of the path (and of the store directory); run rx as the user who owns the project' },
+  EPERM: { code: 'RX_PERMISSION', what: 'operation not permitted', hint: 'check the owner and mode of the path, and for immutable attributes (lsattr)' },
+  EMFILE: { code: 'RX_TOO_MANY_FILES', what: 'too many open files', hint: 'raise the limit (ulimit -n 4096) and run the command again' },
+  ENFILE: { code: 'RX_TOO_MANY_FILES', what: 'too many open files in the system', hint: 'close other programs or raise fs.file-max, then run the command again' },
+};
+
+/** The first errno error in err and its causes, if it is one the system refused. */
+export function systemErrorFrom(err: unknown, cwd?: string): SystemError | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const errno = (e as NodeJS.ErrnoException).code;
+    const known = typeof errno === 'string' ? SYSTEM_ERRNOS[errno] : undefined;
+    if (!known) continue;
+    // A copy or rename that cannot write names its destination: that is the place refused.
+    const dest = (e as { dest?: string }).dest;
+    const raw = dest !== undefined && errno !== 'EMFILE' && errno !== 'ENFILE' ? dest : ((e as NodeJS.ErrnoException).path ?? dest);
+    const shown = raw === undefined ? undefined : cwd && raw.startsWith(cwd + '/') ? raw.slice(cwd.length + 1) : raw;
+    const op = (e as NodeJS.ErrnoException).syscall;
+    const message = `${known.what}${shown ? `: ${shown}` : ''}${op ? ` (${op})` : ''}`;
+    return new SystemError(known.code, message, { data: { errno, ...(raw ? { path: raw } : {}), ...(op ? { syscall: op } : {}) }, hint: known.hint, cause: err });
+  }
+  return undefined;
+}
+
+/**
+ * Runs a write that only saves later work (a stat cache, a verification record): on a
+ * read-only, unwritable or full file system it is skipped, and the command goes on.
+ */
+export async function advisoryWrite(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+  }
+}
+
 export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code;
 }

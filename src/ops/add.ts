@@ -4,7 +4,7 @@
 // pointer naming them is written.
 import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
-import { UsageError, RxError, ExitCode } from '../core/errors.js';
+import { UsageError, RxError, ExitCode, systemErrorFrom } from '../core/errors.js';
 import { absPath, projectRelative, assertSafePath } from '../core/paths.js';
 import { writeFileIfChanged, removeStaleTemps } from '../core/atomic.js';
 import { openProject, POINTER_SUFFIX, type Project } from '../store/project.js';
@@ -122,6 +122,8 @@ export async function add(ctx: Context, options: AddOptions): Promise<AddResult>
         added.push(await addOne(ctx, project, statCache, rel, options.desc));
       } catch (err) {
         if (err instanceof RxError) throw err;
+        const system = systemErrorFrom(err, project.root);
+        if (system) throw system;
         const e = err as NodeJS.ErrnoException;
         throw new RxError('RX_ADD_FAILED', ExitCode.usage, `${rel}: ${e.message}`, { data: { path: rel, errno: e.code } });
       }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { hasherFactory, hashFileSync, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
 import type { HashJob, HashJobResult } from './hash-worker.js';
 import { ingestFileSync, type IngestResult } from './ingest.js';
-import { RxError, ExitCode } from '../core/errors.js';
+import { RxError, ExitCode, SystemError, systemErrorFrom } from '../core/errors.js';
 
 export interface FileToHash {
   path: string;
@@ -30,6 +30,9 @@ const BATCH_FILES = 256;
 
 function toError(file: string, r: { error: string; code?: string }): RxError {
   if (r.code === 'RX_FILE_CHANGED') return new RxError('RX_FILE_CHANGED', ExitCode.usage, r.error, { data: { path: file } });
+  // A worker writing the object (ingest) can run out of space or hit a read-only store.
+  const system = systemErrorFrom(Object.assign(new Error(r.error), { code: r.code }));
+  if (system) return new SystemError(system.code, `${file}: ${system.message}`, { data: { ...system.data, path: file }, hint: system.hint });
   return new RxError('RX_READ_FAILED', ExitCode.usage, `${file}: cannot read: ${r.error}`, { data: { path: file } });
 }
 
@@ -74,7 +77,7 @@ async function runPool(
         out.push(ingestInto ? ingestFileSync(f.path, algo, newHasher(), buffer, ingestInto, onBytes) : hashFileSync(f.path, algo, newHasher(), buffer, onBytes));
       } catch (err) {
         if (err instanceof RxError) throw err;
-        throw toError(f.path, { error: (err as Error).message });
+        throw toError(f.path, { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
       }
     }
     return out;

@@ -21,13 +21,21 @@ const registered = new Set<string>();
 export function registerWriter(storeDir: string): void {
   const dir = liveDir(storeDir);
   if (registered.has(dir)) return;
-  mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${process.pid}.json`);
   const me: Registration = identityOf();
-  // Written whole under a private name and renamed: a reader never sees half of it.
-  const tmp = path.join(dir, `.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(me));
-  renameSync(tmp, file);
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Written whole under a private name and renamed: a reader never sees half of it.
+    const tmp = path.join(dir, `.${process.pid}.tmp`);
+    writeFileSync(tmp, JSON.stringify(me));
+    renameSync(tmp, file);
+  } catch (err) {
+    // A store this process cannot write to gets no objects from it either (the write
+    // itself reports the failure); reading from it needs no registration.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC' || code === 'EDQUOT') return;
+    throw err;
+  }
   registered.add(dir);
   onExit(() => {
     try {

@@ -6,6 +6,7 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
+import { advisoryWrite } from '../core/errors.js';
 import { parseHash } from './hash.js';
 
 export function objectStatKey(st: BigIntStats): string {
@@ -89,8 +90,11 @@ export class ObjectKeys {
         else current.set(rest, key);
       }
       const file = this.fileOf(bucket);
-      await fsp.mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, JSON.stringify(Object.fromEntries(current)), { durable: false });
+      // A read-only store (shared, mounted read-only) cannot keep the record: objects are re-hashed next time.
+      await advisoryWrite(async () => {
+        await fsp.mkdir(path.dirname(file), { recursive: true });
+        await writeFileAtomic(file, JSON.stringify(Object.fromEntries(current)), { durable: false });
+      });
     }
   }
 }

@@ -389,14 +389,21 @@ export class ObjectStore {
     attempt: (link: LinkType, tmp: string) => Promise<T>,
   ): Promise<T> {
     for (const link of this.candidates(mode, linkOrder)) {
-      const tmp = await tempFor(link);
+      let tmp: string | undefined;
       try {
+        tmp = await tempFor(link);
         return await attempt(link, tmp);
       } catch (err) {
-        await fsp.rm(tmp, { force: true });
+        if (tmp !== undefined) await fsp.rm(tmp, { force: true }).catch(() => {});
         const code = (err as NodeJS.ErrnoException).code;
         if (link !== 'copy' && code !== undefined && LINK_UNSUPPORTED.has(code)) {
           if (code !== 'EMLINK') this.unsupported.add(link);
+          continue;
+        }
+        // Links are made in the store's own temp directory: a store mounted read-only or
+        // owned by another user still gives copies, made next to the target.
+        if (link !== 'copy' && (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')) {
+          this.unsupported.add(link);
           continue;
         }
         throw err;

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic.js';
+import { advisoryWrite } from '../core/errors.js';
 
 export function statKey(st: Stats): string {
   // The exec bit is part of what rx tracks. ctime is in the key because an edit whose mtime
@@ -98,15 +99,18 @@ export class StatCache {
       targetHash: cache.targetHash,
       files: [...cache.files].map(([rel, [key, hash]]) => [rel, key, hash]),
     };
-    await fsp.mkdir(this.dir, { recursive: true });
-    // The summary goes first and is removed when stale, so it never vouches for another cache.
-    const summaryFile = this.fileFor(target, '.summary.json');
-    await fsp.rm(summaryFile, { force: true });
-    await writeFileAtomic(this.fileFor(target), JSON.stringify(data), { durable: false });
-    if (cache.targetHash !== undefined && cache.files.size > 0) {
-      const digest = statDigest([...cache.files].map(([rel, [key]]) => [rel, key]));
-      const summary = { v: 3, path: target, algo: this.algo, targetHash: cache.targetHash, digest, count: cache.files.size };
-      await writeFileAtomic(summaryFile, JSON.stringify(summary), { durable: false });
-    }
+    // Only a cache: a read-only or full .rx/tmp makes the next run hash again, nothing more.
+    await advisoryWrite(async () => {
+      await fsp.mkdir(this.dir, { recursive: true });
+      // The summary goes first and is removed when stale, so it never vouches for another cache.
+      const summaryFile = this.fileFor(target, '.summary.json');
+      await fsp.rm(summaryFile, { force: true });
+      await writeFileAtomic(this.fileFor(target), JSON.stringify(data), { durable: false });
+      if (cache.targetHash !== undefined && cache.files.size > 0) {
+        const digest = statDigest([...cache.files].map(([rel, [key]]) => [rel, key]));
+        const summary = { v: 3, path: target, algo: this.algo, targetHash: cache.targetHash, digest, count: cache.files.size };
+        await writeFileAtomic(summaryFile, JSON.stringify(summary), { durable: false });
+      }
+    });
   }
 }
