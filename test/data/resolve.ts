@@ -45,6 +45,30 @@ t.test('split assignment is stable when samples are added (property over seeds a
   t.ok(Math.abs(counts.train / 10000 - 0.7) < 0.02 && Math.abs(counts.test / 10000 - 0.15) < 0.02, `fractions are honoured on average: ${JSON.stringify(counts)}`);
 });
 
+t.test('a split follows the image, not its id: reordered sources and copies in two sources agree', async (t) => {
+  const set = sampleSet(120, { seed: 21 });
+  const per = 16;
+  // The same images read in reverse order: every image gets another id (src/119-i).
+  const reversed = { ...set, labels: [...set.labels].reverse(), pixels: new Uint8Array(set.pixels.length) };
+  for (let i = 0; i < 120; i++) reversed.pixels.set(set.pixels.subarray((119 - i) * per, (120 - i) * per), i * per);
+  const s = spec({ src: real() });
+  const splitsByHash = (m: Manifest) => Object.fromEntries(m.samples.map((x) => [x.hash, x.split]));
+  const a = resolve(s, { src: set }).manifest;
+  const b = resolve(s, { src: reversed }).manifest;
+  t.same(splitsByHash(b), splitsByHash(a), 'every image keeps its split when the ids move');
+  const moved = a.samples.filter((x) => b.samples.find((y) => y.hash === x.hash)!.id !== x.id);
+  t.equal(moved.length, 120, 'and every id did move');
+  t.same(new Set(a.samples.map((x) => x.split)), new Set(['train', 'val', 'test']), 'all three splits are used');
+
+  // The same images in two unpinned sources land in the same splits: no exact leak.
+  const two = resolve(spec({ a: real(), b: real() }), { a: set, b: reversed });
+  t.same(two.warnings, []);
+  const byHash = new Map<string, Set<string>>();
+  for (const x of two.manifest.samples) byHash.set(x.hash, (byHash.get(x.hash) ?? new Set()).add(x.split));
+  t.equal(byHash.size, 120);
+  t.ok([...byHash.values()].every((splits) => splits.size === 1), 'each image sits in one split in both sources');
+});
+
 t.test('largest-remainder apportionment is exact', async (t) => {
   t.same(apportion(10, [1, 1, 1]), [4, 3, 3]);
   t.same(apportion(7, [5, 0, 5]), [4, 0, 3]);
