@@ -44,7 +44,7 @@ export function apportion(total: number, weights: number[]): number[] {
   return out;
 }
 
-/** Rounds half up: the rounding rule for every declared rate (label noise, fraction budgets). */
+/** Rounds half up: the rounding rule for fraction budgets. */
 export function roundHalfUp(x: number): number {
   return Math.floor(x + 0.5 + 1e-9);
 }

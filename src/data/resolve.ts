@@ -14,9 +14,11 @@
 // - stratify [label]: a source's budget is shared across classes in proportion to what each
 //   class offers (largest remainder, exact); within a class, the samples ranked lowest by a
 //   seeded hash of their id are chosen, so a larger budget keeps every earlier choice.
-// - label-noise {rate, seed}: applies to the selected samples of the source; exactly
-//   round-half-up(rate * selected) labels move, each to a different class chosen by a seeded
-//   hash of the sample id.
+// - label-noise {rate, seed}: applies to the selected samples of the source; a sample's label
+//   moves when seededUnit(seed, source, id) < rate, to a different class chosen by a seeded hash
+//   of the id. Whether and where a label moves depends on (seed, source, id) alone: budgets,
+//   other samples and the rest of the selection never change it, and a higher rate keeps every
+//   lower rate's flips. About rate * selected labels move; the manifest counts them (`flipped`).
 import { InvalidFileError, RxError, ExitCode, type FileProblem } from '../core/errors.js';
 import type { Manifest, ManifestSample, ManifestSource, SplitName } from './types.js';
 import { nearRule, sourceOrder, type DataSpec, type SourceSpec } from './spec.js';
@@ -217,12 +219,13 @@ export function resolveManifest(input: ResolveInput): Resolved {
       const { rate } = step['label-noise'];
       const seed = step['label-noise'].seed ?? selectionSeed;
       if (classes.length < 2) fail(['sources', n, 'preprocess'], 'label-noise needs at least two classes');
-      const k = roundHalfUp(rate * labels.length);
-      const flip = seededOrder(labels.map((_, i) => i), (i) => sel.ids[i]!, seed, `label-noise/${n}`).slice(0, k);
-      for (const i of flip) {
-        const shift = 1 + (seededUint32(seed, 'label-noise-class', sel.ids[i]!) % (classes.length - 1));
+      // Per sample, never a quota over the selection: a quota ranks a sample against the
+      // others selected, so a budget change would corrupt or spare samples that stay selected.
+      sel.ids.forEach((id, i) => {
+        if (seededUnit(seed, `label-noise/${n}`, id) >= rate) return;
+        const shift = 1 + (seededUint32(seed, 'label-noise-class', id) % (classes.length - 1));
         labels[i] = (labels[i]! + shift) % classes.length;
-      }
+      });
     }
     let flipped = 0;
     sel.ids.forEach((id, i) => {

@@ -83,6 +83,7 @@ t.test('an invalid spec exits 4 with file:line:col, as text and as JSON', async 
   t.equal(j.code, 4);
   const err = jsonOutput(j, errorOutputSchema, 'error');
   t.match(err.error, { code: 'RX_INVALID_FILE', exitCode: 4, data: { problems: [{ file: path.join(dir, 'bad.yaml'), line: 4 }, { line: 5 }] } });
+  t.equal(err.error.data.problems.length, 2, 'the two problems and no others');
 });
 
 t.test('an invalid manifest exits 4, a corrupt pixel pack 6, bad numbers 2', async (t) => {

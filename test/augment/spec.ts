@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseAugmentSpec, loadAugmentSpec, describeAugmentSpec, augmentSpecDiff, augmentSpecDiffLines, suggestOp } from '../../src/augment/index.js';
 import { InvalidFileError } from '../../src/core/errors.js';
-import { problemsOf } from '../../fixtures/problems.js';
+import { problemsOf, matchList } from '../../fixtures/problems.js';
 import { REPO_ROOT } from '../../fixtures/project.js';
 import { specText } from '../../fixtures/augment.js';
 
@@ -36,7 +36,7 @@ const located = (text: string) => problemsOf(() => parseAugmentSpec('augment/bad
 
 t.test('unknown ops are named, with the nearest known op suggested, at their line and column', async (t) => {
   const p = located('schema: rx.augment/1\nseed: 1\nops:\n  - op: rotat\n    magnitude: {min: -10, max: 10}\n  - op: cutout\n  - op: wobble\n');
-  t.match(p, [
+  matchList(t, p, [
     { file: 'augment/bad.yaml', line: 4, column: 9, field: 'ops[0].op', message: /unknown op "rotat"; did you mean "rotate"\?/ },
     { line: 6, column: 9, message: /unknown op "cutout"; did you mean "erasing"\?/ },
     { line: 7, column: 9, message: /^unknown op "wobble" \(known: flip, rotate/ },
@@ -77,18 +77,19 @@ t.test('semantic problems: probability, inverted bounds, physical ranges, fields
   ].join('\n');
   const p = located(text);
   const at = (field: string) => p.filter((x) => x.field === field);
-  t.match(at('ops[0].p'), [{ line: 5, column: 8, message: 'probability 1.5 is outside [0, 1]' }]);
-  t.match(at('ops[0].magnitude.max'), [{ line: 6, column: 32, message: /270 is outside the physical range of rotate \[-180, 180\]/ }]);
-  t.match(at('ops[1].magnitude'), [{ line: 8, column: 16, message: 'inverted bounds: min 2 > max -2' }]);
-  t.match(at('ops[2].magnitude'), [{ line: 10, message: /flip has no magnitude/ }]);
-  t.match(at('ops[2]'), [{ line: 9, message: 'flip requires "axis"' }]);
-  t.match(at('ops[3].magnitude.min'), [{ line: 12, message: /0 is outside the physical range of gamma \(0, 16\]/ }]);
-  t.match(at('ops[4].magnitude.min'), [{ line: 15, message: /-2 is outside the physical range of translate \[-1, 1\] \(side fraction\)/ }]);
-  t.match(at('ops[5].distribution.values[2]'), [{ line: 18, message: 'choice 7 is outside magnitude [-5, 5]' }]);
-  t.match(at('ops[6]'), [{ line: 19, message: /rotate requires "magnitude: \{min, max\}"/ }]);
-  t.match(at('ops[7].schedule'), [{ line: 22, message: /scale 3 takes magnitude.min -0.5 to -1.5, outside \[-1, 1\]/ }]);
-  t.match(at('ops[8].schedule.target'), [{ message: /invert has no magnitude: set "target: p"/ }]);
-  t.match(at('ops[8].when.epochs'), [{ line: 25, message: 'inverted epochs: from 5 > to 2' }]);
+  matchList(t, at('ops[0].p'), [{ line: 5, column: 8, message: 'probability 1.5 is outside [0, 1]' }]);
+  matchList(t, at('ops[0].magnitude.max'), [{ line: 6, column: 32, message: /270 is outside the physical range of rotate \[-180, 180\]/ }]);
+  matchList(t, at('ops[1].magnitude'), [{ line: 8, column: 16, message: 'inverted bounds: min 2 > max -2' }]);
+  matchList(t, at('ops[2].magnitude'), [{ line: 10, message: /flip has no magnitude/ }]);
+  matchList(t, at('ops[2]'), [{ line: 9, message: 'flip requires "axis"' }]);
+  matchList(t, at('ops[3].magnitude.min'), [{ line: 12, message: /0 is outside the physical range of gamma \(0, 16\]/ }]);
+  matchList(t, at('ops[4].magnitude.min'), [{ line: 15, message: /-2 is outside the physical range of translate \[-1, 1\] \(side fraction\)/ }]);
+  matchList(t, at('ops[5].distribution.values[2]'), [{ line: 18, message: 'choice 7 is outside magnitude [-5, 5]' }]);
+  matchList(t, at('ops[6]'), [{ line: 19, message: /rotate requires "magnitude: \{min, max\}"/ }]);
+  matchList(t, at('ops[7].schedule'), [{ line: 22, message: /scale 3 takes magnitude.min -0.5 to -1.5, outside \[-1, 1\]/ }]);
+  matchList(t, at('ops[8].schedule.target'), [{ message: /invert has no magnitude: set "target: p"/ }]);
+  matchList(t, at('ops[8].when.epochs'), [{ line: 25, message: 'inverted epochs: from 5 > to 2' }]);
+  t.equal(p.length, 12, 'one problem per listed field, no others');
   t.ok(p.every((x) => x.file === 'augment/bad.yaml'));
 });
 
@@ -136,8 +137,8 @@ t.test('semantic diff: ops added, removed, reordered and changed field by field'
   const d = augmentSpecDiff(a, b);
   t.equal(d.changed, true);
   t.same(d.seed, { from: 1, to: 2 });
-  t.match(d.added, [{ key: 'erasing', index: 2 }, { key: 'flip:horizontal', index: 3 }]);
-  t.match(d.removed, [{ key: 'gaussian-noise', index: 2 }, { key: 'flip:vertical', index: 3 }]);
+  matchList(t, d.added, [{ key: 'erasing', index: 2 }, { key: 'flip:horizontal', index: 3 }]);
+  matchList(t, d.removed, [{ key: 'gaussian-noise', index: 2 }, { key: 'flip:vertical', index: 3 }]);
   t.equal(d.reordered.length, 1);
   t.match(d.reordered[0], { from: d.reordered[0]!.key === 'rotate' ? 0 : 1 });
   t.same(

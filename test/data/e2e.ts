@@ -29,7 +29,7 @@ const json = <T = any>(dir: string, schema: object, args: string[], expectCode =
 };
 const bytes = (dir: string, rel: string) => readFileSync(path.join(dir, rel));
 
-t.test('build the digits template: exact budgets and noise, clean test split, byte-identical rebuild', async (t) => {
+t.test('build the digits template: exact budgets, per-sample noise, clean test split, byte-identical rebuild', async (t) => {
   const dir = digitsProject(t);
   const out = json(dir, dataBuildOutputSchema, ['data', 'build', 'data/digits.yaml', '--out', 'out/data']);
   t.equal(out.manifest, 'out/data/manifest.json');
@@ -38,7 +38,8 @@ t.test('build the digits template: exact budgets and noise, clean test split, by
   t.same(s.image, { height: 8, width: 8, channels: 1, maxValue: 16 });
   const src = Object.fromEntries(s.sources.map((x: any) => [x.source, x]));
   t.match(src.clean, { available: 1300, selected: 1300, flipped: 0 });
-  t.match(src.noisy, { available: 497, selected: 400, flipped: 160, pinned: 'train', splits: { train: 400, val: 0, test: 0 } });
+  // 139 of 400 at rate 0.4: each label moves on its own seeded draw (expected 160, sd 9.8).
+  t.match(src.noisy, { available: 497, selected: 400, flipped: 139, pinned: 'train', splits: { train: 400, val: 0, test: 0 } });
   t.match(src.synthetic, { selected: 600, pinned: 'train', splits: { train: 600, val: 0, test: 0 } });
   t.equal(src.clean.splits.test, s.splits.find((x: any) => x.split === 'test').count, 'the test split holds clean samples only');
   t.equal(src.clean.splits.val, s.splits.find((x: any) => x.split === 'val').count, 'and so does val');
@@ -47,7 +48,9 @@ t.test('build the digits template: exact budgets and noise, clean test split, by
   t.equal(bytes(dir, 'out/data/pixels.u8').length, 2300 * 64);
   t.equal(manifest.pixels.sha256, out.pixels.sha256);
   t.same(manifest.spec.path, 'data/digits.yaml');
-  t.ok(manifest.samples.filter((x: any) => x.source === 'synthetic').every((x: any) => typeof x.group === 'string'));
+  const synthetic = manifest.samples.filter((x: any) => x.source === 'synthetic');
+  t.equal(synthetic.length, 600);
+  t.ok(synthetic.every((x: any) => typeof x.group === 'string'), 'every synthetic copy names its group');
   const text = bytes(dir, 'out/data/manifest.json').toString('utf8');
   t.equal(text, JSON.stringify(JSON.parse(text)).replace(/$/, '\n'), 'one canonical line');
 
@@ -56,6 +59,25 @@ t.test('build the digits template: exact budgets and noise, clean test split, by
   t.equal(again.code, 0, again.stderr);
   t.match(again.stdout, /source\s+kind\s+available\s+selected/);
   t.same([bytes(dir, 'out/data/manifest.json'), bytes(dir, 'out/data/pixels.u8')], before, 'a rebuild writes the same bytes');
+});
+
+t.test('the digits template: halving the noisy budget (400 -> 200) relabels no sample that stays selected', async (t) => {
+  const dir = digitsProject(t);
+  t.equal(rx(dir, ['data', 'build', 'data/digits.yaml', '--out', 'out/400']).code, 0);
+  const spec = readFileSync(path.join(dir, 'data/digits.yaml'), 'utf8');
+  t.ok(spec.includes('budget: {count: 400}'), 'the template gives the noisy source 400');
+  writeTree(dir, { 'data/digits.yaml': spec.replace('budget: {count: 400}', 'budget: {count: 200}') });
+  t.equal(rx(dir, ['data', 'build', 'data/digits.yaml', '--out', 'out/200']).code, 0);
+  type Sample = { id: string; source: string; label: number; meta?: { originalLabel?: number } };
+  const noisy = (rel: string) =>
+    new Map((JSON.parse(bytes(dir, rel).toString('utf8')).samples as Sample[]).filter((s) => s.source === 'noisy').map((s) => [s.id, { label: s.label, corrupted: s.meta?.originalLabel !== undefined }]));
+  const [big, small] = [noisy('out/400/manifest.json'), noisy('out/200/manifest.json')];
+  t.equal(small.size, 200);
+  t.ok([...small.keys()].every((id) => big.has(id)), 'the 200 are among the 400');
+  // noisy/1603 once moved from 3 to 8 at budget 400 and kept its published 3 at 200.
+  t.ok(small.has('noisy/1603'), 'noisy/1603 is selected under both budgets');
+  t.same(small.get('noisy/1603'), big.get('noisy/1603'), 'noisy/1603 keeps its label');
+  t.same(Object.fromEntries([...small.keys()].map((id) => [id, big.get(id)])), Object.fromEntries(small), 'every sample kept keeps its label and corrupted flag');
 });
 
 t.test('show, diff (paths and REV:path), audit with --json and text', async (t) => {

@@ -1,5 +1,5 @@
 // The pure core of rx data build: split stability (property test), exact budgets and
-// stratification, exact label noise, synthetic copies following their parent's split,
+// stratification, label noise keyed by sample (stable across budgets), synthetic copies following their parent's split,
 // located budget errors, exact and near-duplicate leakage.
 import t from 'tap';
 import { resolveManifest, assignSplit, DataLeakageError, type ResolveInput } from '../../src/data/resolve.js';
@@ -7,7 +7,12 @@ import { apportion, seededUint32 } from '../../src/data/hash.js';
 import type { DataSpec, SourceSpec } from '../../src/data/spec.js';
 import { InvalidFileError } from '../../src/core/errors.js';
 import { sampleSet, concatSets } from '../../fixtures/data.js';
-import type { SplitName } from '../../src/data/types.js';
+import type { Manifest, SplitName } from '../../src/data/types.js';
+
+interface ManifestSampleView {
+  label: number;
+  corrupted: boolean;
+}
 
 const FRACTIONS = { train: 0.7, val: 0.15, test: 0.15 };
 const specRef = { path: 'data/s.yaml', hash: '0'.repeat(64) };
@@ -38,6 +43,30 @@ t.test('split assignment is stable when samples are added (property over seeds a
   const counts: Record<SplitName, number> = { train: 0, val: 0, test: 0 };
   for (let i = 0; i < 10000; i++) counts[assignSplit(`k${i}`, 9, FRACTIONS)]++;
   t.ok(Math.abs(counts.train / 10000 - 0.7) < 0.02 && Math.abs(counts.test / 10000 - 0.15) < 0.02, `fractions are honoured on average: ${JSON.stringify(counts)}`);
+});
+
+t.test('a split follows the image, not its id: reordered sources and copies in two sources agree', async (t) => {
+  const set = sampleSet(120, { seed: 21 });
+  const per = 16;
+  // The same images read in reverse order: every image gets another id (src/119-i).
+  const reversed = { ...set, labels: [...set.labels].reverse(), pixels: new Uint8Array(set.pixels.length) };
+  for (let i = 0; i < 120; i++) reversed.pixels.set(set.pixels.subarray((119 - i) * per, (120 - i) * per), i * per);
+  const s = spec({ src: real() });
+  const splitsByHash = (m: Manifest) => Object.fromEntries(m.samples.map((x) => [x.hash, x.split]));
+  const a = resolve(s, { src: set }).manifest;
+  const b = resolve(s, { src: reversed }).manifest;
+  t.same(splitsByHash(b), splitsByHash(a), 'every image keeps its split when the ids move');
+  const moved = a.samples.filter((x) => b.samples.find((y) => y.hash === x.hash)!.id !== x.id);
+  t.equal(moved.length, 120, 'and every id did move');
+  t.same(new Set(a.samples.map((x) => x.split)), new Set(['train', 'val', 'test']), 'all three splits are used');
+
+  // The same images in two unpinned sources land in the same splits: no exact leak.
+  const two = resolve(spec({ a: real(), b: real() }), { a: set, b: reversed });
+  t.same(two.warnings, []);
+  const byHash = new Map<string, Set<string>>();
+  for (const x of two.manifest.samples) byHash.set(x.hash, (byHash.get(x.hash) ?? new Set()).add(x.split));
+  t.equal(byHash.size, 120);
+  t.ok([...byHash.values()].every((splits) => splits.size === 1), 'each image sits in one split in both sources');
 });
 
 t.test('largest-remainder apportionment is exact', async (t) => {
@@ -79,17 +108,76 @@ t.test('a budget beyond what a source holds is a located error saying how many i
   t.match(err.problems[0]!.message, /asks for 500 samples but source src holds 100/);
 });
 
-t.test('label noise flips exactly round-half-up(rate * selected) labels, each to another class', async (t) => {
-  for (const [n, rate, expected] of [[100, 0.4, 40], [33, 0.25, 8], [10, 0.05, 1], [7, 0.5, 4], [50, 0, 0], [20, 1, 20]] as const) {
+t.test('label noise: each sample moves with probability rate, always to another class', async (t) => {
+  for (const [n, rate] of [[100, 0.4], [33, 0.25], [7, 0.5], [50, 0], [20, 1]] as const) {
     const set = sampleSet(n, { seed: n });
     const m = resolve(spec({ src: real({ preprocess: [{ 'label-noise': { rate, seed: 3 } }] }) }), { src: set }).manifest;
     const flipped = m.samples.filter((s) => s.meta?.originalLabel !== undefined);
-    t.equal(flipped.length, expected, `${rate} of ${n}`);
-    t.equal(m.sources.src!.flipped, expected);
+    t.equal(m.sources.src!.flipped, flipped.length, `${rate} of ${n}: the source counts its flips`);
+    if (rate === 0) t.equal(flipped.length, 0, 'rate 0 moves no label');
+    if (rate === 1) t.equal(flipped.length, n, 'rate 1 moves every label');
+    t.equal(m.samples.length, n);
+    if (rate > 0) t.ok(flipped.length > 0, 'a positive rate moves some label');
     t.ok(flipped.every((s) => s.label !== s.meta!.originalLabel), 'every flip changes the class');
     const original = new Map(set.indices.map((i, k) => [`src/${i}`, set.labels[k]]));
+    t.ok(flipped.every((s) => s.meta!.originalLabel === original.get(s.id)), 'originalLabel is the label as read');
     t.ok(m.samples.every((s) => s.meta?.originalLabel !== undefined || s.label === original.get(s.id)), 'the others keep their label');
   }
+  // The share moved is rate on average: 4000 samples at 0.4 give 1600 +- 3 standard deviations (93).
+  const big = resolve(spec({ src: real({ preprocess: [{ 'label-noise': { rate: 0.4, seed: 3 } }] }) }), { src: sampleSet(4000, { seed: 5 }) }).manifest;
+  t.ok(Math.abs(big.sources.src!.flipped! - 1600) <= 93, `${big.sources.src!.flipped} of 4000 moved at rate 0.4`);
+  // Every other class is a target: over 4000 samples of 3 classes, both shifts occur.
+  const shifts = new Set(big.samples.filter((s) => s.meta?.originalLabel !== undefined).map((s) => (s.label - Number(s.meta!.originalLabel) + 3) % 3));
+  t.same([...shifts].sort(), [1, 2]);
+});
+
+t.test('label noise is a function of (seed, source, sample id): budgets, other samples and rates never relabel a sample', async (t) => {
+  const noisy = (s: Record<string, ManifestSampleView>, id: string) => s[id]!;
+  const view = (m: Manifest): Record<string, ManifestSampleView> =>
+    Object.fromEntries(m.samples.filter((x) => x.source === 'src').map((x) => [x.id, { label: x.label, corrupted: x.meta?.originalLabel !== undefined }]));
+  const classes = ['a', 'b', 'c', 'd', 'e'];
+  const set = sampleSet(240, { seed: 11, classes });
+  for (const seed of [0, 3, 7, 1234567]) {
+    for (const stratify of [[], ['label']]) {
+      const budgets = [240, 200, 150, 97, 60, 31, 10, 1];
+      const builds = budgets.map((count) => {
+        const s = spec({ src: real({ budget: { count }, preprocess: [{ 'label-noise': { rate: 0.4, seed } }] }) }, { stratify, seed: 5 });
+        return view(resolve(s, { src: set }).manifest);
+      });
+      let compared = 0;
+      let mismatched: string[] = [];
+      for (let a = 0; a < builds.length; a++) {
+        for (let b = a + 1; b < builds.length; b++) {
+          for (const id of Object.keys(builds[b]!)) {
+            if (!(id in builds[a]!)) continue;
+            compared++;
+            const [x, y] = [noisy(builds[a]!, id), noisy(builds[b]!, id)];
+            if (x.label !== y.label || x.corrupted !== y.corrupted) mismatched.push(`${id} budget ${budgets[a]} -> ${budgets[b]}: ${JSON.stringify(x)} -> ${JSON.stringify(y)}`);
+          }
+        }
+      }
+      t.ok(compared > 1000, `seed ${seed}, stratify [${stratify}]: ${compared} samples selected under two budgets compared`);
+      t.same(mismatched.slice(0, 5), [], `seed ${seed}, stratify [${stratify}]: a sample selected under two budgets keeps its label and corrupted flag`);
+      mismatched = [];
+    }
+  }
+
+  // Adding samples to the source leaves the existing ones' noise alone.
+  const s = spec({ src: real({ preprocess: [{ 'label-noise': { rate: 0.3, seed: 9 } }] }) });
+  const before = view(resolve(s, { src: set }).manifest);
+  const after = view(resolve(s, { src: concatSets(set, sampleSet(60, { seed: 12, classes, start: 240 })) }).manifest);
+  t.same(Object.fromEntries(Object.keys(before).map((id) => [id, after[id]])), before, 'adding 60 samples relabels none of the 240');
+
+  // Raising the rate keeps every earlier flip, with the same new label.
+  const at = (rate: number) => view(resolve(spec({ src: real({ preprocess: [{ 'label-noise': { rate, seed: 9 } }] }) }), { src: set }).manifest);
+  const [low, high] = [at(0.2), at(0.5)];
+  const lowFlips = Object.keys(low).filter((id) => low[id]!.corrupted);
+  t.ok(lowFlips.length > 0);
+  t.same(lowFlips.map((id) => high[id]), lowFlips.map((id) => low[id]), 'every sample moved at rate 0.2 is moved the same way at 0.5');
+
+  // The seed matters: another seed corrupts another set of samples.
+  const other = view(resolve(spec({ src: real({ preprocess: [{ 'label-noise': { rate: 0.3, seed: 10 } }] }) }), { src: set }).manifest);
+  t.not(Object.keys(other).filter((id) => other[id]!.corrupted).join(), Object.keys(before).filter((id) => before[id]!.corrupted).join(), 'seeds 9 and 10 differ');
 });
 
 t.test('synthetic copies: labels and groups follow the parent, pinned to a split only from parents in it', async (t) => {
@@ -113,7 +201,9 @@ t.test('synthetic copies: labels and groups follow the parent, pinned to a split
   // Without a pin, a copy takes its parent's split.
   const unpinned = resolve(spec({ clean: real(), syn: { kind: 'synthetic', generator: { from: 'clean', method: 'shifted-copies' } } }), { clean: set }).manifest;
   const byId = new Map(unpinned.samples.map((x) => [x.id, x]));
-  t.ok(unpinned.samples.filter((x) => x.source === 'syn').every((c) => c.split === byId.get(String(c.meta!.parent))!.split));
+  const unpinnedCopies = unpinned.samples.filter((x) => x.source === 'syn');
+  t.equal(unpinnedCopies.length, 60, 'one copy of every parent');
+  t.ok(unpinnedCopies.every((c) => c.split === byId.get(String(c.meta!.parent))!.split));
   // Asking for more copies than the pinned parents give says why.
   const err = t.throws(() => resolve(spec({ clean: real(), syn: { kind: 'synthetic', generator: { from: 'clean', method: 'shifted-copies' }, split: 'test', budget: { count: 50 } } }), { clean: set })) as unknown as InvalidFileError;
   t.match(err.problems[0]!.message, /holds \d+ \(copies of parents in split test only\)/);
@@ -145,7 +235,17 @@ t.test('leakage: identical images across splits fail the build; near-duplicates 
   for (let i = 0; i < 40; i++) tweaked.pixels[i * 16] = tweaked.pixels[i * 16]! ^ 1;
   const r = resolve({ ...s, leakage: { near: { method: 'ahash', distance: 0 } } }, { a: near, b: tweaked });
   t.ok(r.near.count > 0, 'near pairs found');
-  t.ok(r.near.pairs.every((p) => p.a.replace(/^\w\//, '') === p.b.replace(/^\w\//, '') || p.distance === 0));
+  // At distance 0 a near pair is two samples in different splits with equal hashes: the
+  // manifest records each sample's hash, so the pairs are known without the search.
+  const hashed = r.manifest.samples.map((x) => ({ id: x.id, split: x.split, phash: String(x.meta!.phash) }));
+  const expected: string[] = [];
+  for (let i = 0; i < hashed.length; i++)
+    for (let j = i + 1; j < hashed.length; j++) if (hashed[i]!.split !== hashed[j]!.split && hashed[i]!.phash === hashed[j]!.phash) expected.push([hashed[i]!.id, hashed[j]!.id].sort().join(' '));
+  t.same(r.near.pairs.map((p) => [p.a, p.b].sort().join(' ')).sort(), expected.sort(), 'exactly the cross-split pairs of equal hashes');
+  t.equal(r.near.count, expected.length);
+  t.ok(r.near.pairs.every((p) => p.distance === 0));
+  const index = (id: string) => id.slice(id.indexOf('/') + 1);
+  t.ok(r.near.pairs.some((p) => p.a !== p.b && index(p.a) === index(p.b)), 'a tweaked copy pairs with its original');
   t.match(r.warnings.join('\n'), /near-duplicate pair\(s\) across splits \(ahash256 distance <= 0\)/);
   t.same(r.manifest.leakage, { exact: 'error', near: { method: 'ahash', size: 16, distance: 0 } });
 });
@@ -157,6 +257,7 @@ t.test('sources must agree on image shape; classes unknown to the spec are rejec
   t.same(resized.manifest.image, { height: 4, width: 4, channels: 1, maxValue: 255 });
   const norm = resolve(spec({ a: real({ preprocess: [{ normalise: { max: 16 } }] }) }), { a: sampleSet(5) });
   t.equal(norm.manifest.image.maxValue, 16);
+  t.equal(norm.pixels.length, 5 * 16);
   t.ok(norm.pixels.every((v) => v <= 16));
   const err2 = t.throws(() => resolve(spec({ a: real() }, { classes: ['a', 'b'] }), { a: sampleSet(5) })) as unknown as InvalidFileError;
   t.match(err2.problems[0]!.message, /classes the spec's `classes` does not list: c/);

@@ -9,6 +9,7 @@ import { dataSpecSchema } from '../../src/schema/data.js';
 import { parseYaml } from '../../src/core/yaml.js';
 import { readFileSync } from 'node:fs';
 import { digitsSpecYaml } from '../../fixtures/data.js';
+import { matchList } from '../../fixtures/problems.js';
 
 function problems(text: string): FileProblem[] {
   try {
@@ -44,34 +45,34 @@ t.test('the shipped digits spec and the fixture spec parse', async (t) => {
 
 t.test('unknown fields are located by line, column and field', async (t) => {
   const p = problems(base(clean + '    colour: blue\n'));
-  t.match(p, [{ file: 'data/s.yaml', line: 9, column: 5, field: 'sources.clean.colour', message: 'is not a known field' }]);
+  matchList(t, p, [{ file: 'data/s.yaml', line: 9, column: 5, field: 'sources.clean.colour', message: 'is not a known field' }]);
   const q = problems(base(clean, 'budgets: 3\n'));
-  t.match(q, [{ line: 5, column: 1, field: 'budgets', message: 'is not a known field' }]);
+  matchList(t, q, [{ line: 5, column: 1, field: 'budgets', message: 'is not a known field' }]);
 });
 
 t.test('split fractions must sum to 1 within 1e-9', async (t) => {
   const p = problems(base(clean).replace('test: 0.1', 'test: 0.2'));
-  t.match(p, [{ line: 4, field: 'split.fractions', message: /must sum to 1 \(they sum to 1.1\)/ }]);
+  matchList(t, p, [{ line: 4, field: 'split.fractions', message: /must sum to 1 \(they sum to 1.1\)/ }]);
   t.ok(parseDataSpec('s.yaml', base(clean).replace('{train: 0.8, val: 0.1, test: 0.1}', '{train: 0.7, val: 0.2, test: 0.1}')));
 });
 
 t.test('generators: unknown `from`, cycles, and the build order', async (t) => {
   const unknown = problems(base(clean + '  syn:\n    kind: synthetic\n    generator: {from: dirty, method: shifted-copies}\n'));
-  t.match(unknown, [{ line: 11, column: 23, field: 'sources.syn.generator.from', message: /names no source of this spec \(sources: clean, syn\)/ }]);
+  matchList(t, unknown, [{ line: 11, column: 23, field: 'sources.syn.generator.from', message: /names no source of this spec \(sources: clean, syn\)/ }]);
   const cyc = base(clean + '  a:\n    kind: synthetic\n    generator: {from: b, method: shifted-copies}\n  b:\n    kind: synthetic\n    generator: {from: a, method: shifted-copies}\n');
-  t.match(problems(cyc), [{ line: 11, field: 'sources.a.generator.from', message: 'generators form a cycle: a -> b -> a' }]);
+  matchList(t, problems(cyc), [{ line: 11, field: 'sources.a.generator.from', message: 'generators form a cycle: a -> b -> a' }]);
   const chain = parseDataSpec('s.yaml', base(clean + '  z:\n    kind: synthetic\n    generator: {from: y, method: shifted-copies}\n  y:\n    kind: synthetic\n    generator: {from: clean, method: shifted-copies}\n')).spec;
   t.same(sourceOrder(chain), ['clean', 'y', 'z']);
   t.equal(generatorCycle(chain), undefined);
 });
 
 t.test('kind and format requirements, foreign options, fraction budgets without a total', async (t) => {
-  t.match(problems(base('  a:\n    kind: real\n')), [{ field: 'sources.a.read', message: 'is required for a real source' }]);
-  t.match(problems(base('  a:\n    kind: synthetic\n')), [{ field: 'sources.a.generator', message: 'is required for a synthetic source' }]);
-  t.match(problems(base('  a:\n    kind: real\n    read: {format: idx, images: i}\n')), [{ line: 8, field: 'sources.a.read.labels', message: 'is required for format idx' }]);
-  t.match(problems(base('  a:\n    kind: real\n    read: {format: digits-csv, path: d, images: x}\n')), [{ line: 8, column: 49, field: 'sources.a.read.images', message: /is not an option of format digits-csv/ }]);
-  t.match(problems(base(clean + '    budget: {fraction: 0.5}\n')), [{ line: 9, field: 'sources.clean.budget.fraction', message: /needs a spec-level `total`/ }]);
-  t.match(problems(base(clean + '    budget: {count: 5, fraction: 0.5}\n')), [{ field: 'sources.clean.budget', message: /must NOT have more than 1 properties/ }]);
-  t.match(problems(base(clean + '    preprocess:\n      - label-noise: {rate: 1.5}\n')), [{ line: 10, field: 'sources.clean.preprocess[0].label-noise.rate', message: /must be <= 1/ }]);
-  t.match(problems(base(clean).replace('rx.data/1', 'rx.data/2')), [{ line: 1, field: 'schema', message: 'must be "rx.data/1"' }]);
+  matchList(t, problems(base('  a:\n    kind: real\n')), [{ field: 'sources.a.read', message: 'is required for a real source' }]);
+  matchList(t, problems(base('  a:\n    kind: synthetic\n')), [{ field: 'sources.a.generator', message: 'is required for a synthetic source' }]);
+  matchList(t, problems(base('  a:\n    kind: real\n    read: {format: idx, images: i}\n')), [{ line: 8, field: 'sources.a.read.labels', message: 'is required for format idx' }]);
+  matchList(t, problems(base('  a:\n    kind: real\n    read: {format: digits-csv, path: d, images: x}\n')), [{ line: 8, column: 49, field: 'sources.a.read.images', message: /is not an option of format digits-csv/ }]);
+  matchList(t, problems(base(clean + '    budget: {fraction: 0.5}\n')), [{ line: 9, field: 'sources.clean.budget.fraction', message: /needs a spec-level `total`/ }]);
+  matchList(t, problems(base(clean + '    budget: {count: 5, fraction: 0.5}\n')), [{ field: 'sources.clean.budget', message: /must NOT have more than 1 properties/ }]);
+  matchList(t, problems(base(clean + '    preprocess:\n      - label-noise: {rate: 1.5}\n')), [{ line: 10, field: 'sources.clean.preprocess[0].label-noise.rate', message: /must be <= 1/ }]);
+  matchList(t, problems(base(clean).replace('rx.data/1', 'rx.data/2')), [{ line: 1, field: 'schema', message: 'must be "rx.data/1"' }]);
 });

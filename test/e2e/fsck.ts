@@ -50,10 +50,40 @@ t.test('fsck of a consistent store', async (t) => {
   t.same(out, { checked: 5, total: 5, corrupt: [], missing: [], dangling: [], repaired: [] }, 'three files, one manifest, the model');
   const text = rx(dir, ['fsck']);
   t.equal(text.code, 0);
+});
+
+t.test('fsck --quick re-hashes one of 16 buckets of objects (by the first hash byte), never all', async (t) => {
+  // Two files per bucket (first hash byte mod 16), so whichever bucket the clock picks, it
+  // holds two or three objects (with the directory manifest) of 33.
+  const dir = useProject(t);
+  const perBucket = new Map<number, number>();
+  const files: Record<string, string> = {};
+  for (let i = 0; perBucket.size < 16 || [...perBucket.values()].some((n) => n < 2); i++) {
+    const content = `sample ${i}\n`;
+    const bucket = parseInt(sha256Hex(content).slice(0, 2), 16) % 16;
+    if ((perBucket.get(bucket) ?? 0) >= 2) continue;
+    perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
+    files[`data/s${i}.txt`] = content;
+  }
+  writeTree(dir, files);
+  t.equal(rx(dir, ['add', 'data']).code, 0);
+  const objects = [...storeObjects(dir).keys()];
+  t.equal(objects.length, 33, '32 files and their directory manifest');
+  const bucketOf = (hash: string) => parseInt(hash.split(':')[1]!.slice(0, 2), 16) % 16;
+
+  // Corrupt every object: what --quick reports corrupt is exactly what it re-hashed.
+  for (const hash of objects) flipByte(objectPath(dir, hash), 0);
   const quick = fsck(dir, ['--quick']);
-  t.equal(quick.code, 0);
-  t.equal(quick.out.total, 5);
-  t.ok(quick.out.checked <= 5, '--quick checks a sample');
+  t.equal(quick.code, 6);
+  t.equal(quick.out.total, 33);
+  t.ok(quick.out.checked >= 2 && quick.out.checked <= 3, `--quick re-hashed one bucket: ${quick.out.checked} of 33`);
+  t.equal(quick.out.corrupt.length, quick.out.checked, 'every object it re-hashed is reported corrupt');
+  const buckets = new Set(quick.out.corrupt.map((c: { hash: string }) => bucketOf(c.hash)));
+  t.equal(buckets.size, 1, 'all from one bucket');
+  const bucket = [...buckets][0]!;
+  t.same(quick.out.corrupt.map((c: { hash: string }) => c.hash).sort(), objects.filter((h) => bucketOf(h) === bucket).sort(), 'and the whole of that bucket');
+  const full = fsck(dir);
+  t.same([full.out.checked, full.out.corrupt.length], [33, 33], 'without --quick every object is re-hashed');
 });
 
 const victims: { name: string; hash: (p: { dataHash: string; modelHash: string }) => string; offset: number; restore: (dir: string) => void; target: string }[] = [

@@ -36,6 +36,7 @@ t.test('the fixture history has the shape the other tests rely on', async (t) =>
   );
   const status = rxOut(h.dir, 'status', ['status']);
   t.equal(status.json.clean, true, 'rx status is clean at the last commit');
+  t.ok(status.json.stages.length > 0, 'rx status lists the stages');
   t.ok(status.json.stages.every((s: { state: string }) => s.state === 'up-to-date'));
   t.equal(rx(h.dir, ['verify']).code, 0, 'rx verify passes at the last commit');
 });
@@ -55,6 +56,8 @@ t.test('from the last commit every earlier commit with a lock reproduces bitwise
     t.same(r.json.failed, []);
     const locked = Object.keys(parseYaml(gitOut(h.dir, ['show', `${commit.sha}:rx.lock`])).stages).sort();
     t.same(r.json.stages.map((s) => s.name).sort(), locked, `${commit.name}: every stage of the commit's lock was compared`);
+    t.ok(locked.length > 0, `${commit.name}: the lock has stages`);
+    t.same(r.json.run.map((s) => s.name).sort(), locked, `${commit.name}: every stage of the lock was run`);
     t.ok(r.json.run.every((s) => s.action === 'ran'), `${commit.name}: every stage re-executed (no run cache, no restore)`);
     t.ok(r.json.stages.every((s) => s.verdict === 'bitwise' && s.outputs.length === 0));
   }

@@ -676,6 +676,7 @@ const namesFile = (c: Case, ctx: Ctx, r: Run) => r.code === 0 || c.names(ctx).so
 function isClean(r: Result): boolean {
   const ctx = { root: r.root, proj: at(r.root, PROJ) };
   return (
+    r.runs.length > 0 &&
     r.runs.every((run) => allowedFor(r.c, run.args).includes(run.code) && !hasStackTrace(run.stderr) && namesFile(r.c, ctx, run)) &&
     Object.values(r.changed).every((x) => x.length === 0) &&
     !r.hookRan &&

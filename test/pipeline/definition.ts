@@ -1,5 +1,5 @@
 import t from 'tap';
-import { problemsOf } from '../../fixtures/problems.js';
+import { problemsOf, matchList } from '../../fixtures/problems.js';
 import { expandPipeline, type RawPipeline } from '../../src/pipeline/definition.js';
 import { parseYamlLocated } from '../../src/schema/validate.js';
 import { pipelineSchema } from '../../src/schema/pipeline.js';
@@ -85,14 +85,14 @@ stages:
     cmd: run \${missing}
     deps: [../../outside]
 `));
-  t.match(ps, [
+  matchList(t, ps, [
     { file: 'rx.yaml', line: 4, field: 'stages.a.cmd', message: /missing/ },
     { file: 'rx.yaml', line: 5, field: 'stages.a.deps[0]', message: /outside the project/ },
   ]);
 });
 
 t.test('schema errors: unknown key, wrong type, bad stage name', async (t) => {
-  t.match(problems(() => load('schema: 1\nstages:\n  a:\n    cmd: x\n    colour: red\n')), [{ line: 5, field: 'stages.a.colour', message: 'is not a known field' }]);
-  t.match(problems(() => load('schema: 1\nstages:\n  a:\n    cmd: x\n    frozen: maybe\n')), [{ line: 5, field: 'stages.a.frozen' }]);
+  matchList(t, problems(() => load('schema: 1\nstages:\n  a:\n    cmd: x\n    colour: red\n')), [{ line: 5, field: 'stages.a.colour', message: 'is not a known field' }]);
+  matchList(t, problems(() => load('schema: 1\nstages:\n  a:\n    cmd: x\n    frozen: maybe\n')), [{ line: 5, field: 'stages.a.frozen' }]);
   t.ok(problems(() => load('schema: 1\nstages:\n  "a@b":\n    cmd: x\n')).length > 0);
 });

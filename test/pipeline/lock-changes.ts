@@ -64,6 +64,14 @@ t.test('stageChanges names every reason', async (t) => {
   t.same(stageChanges(stage(), undefined, now()), [{ kind: 'never-run' }]);
   t.same(stageChanges(stage({ cmd: 'python train2.py' }), prev, now()), [{ kind: 'command' }]);
   t.same(stageChanges(stage({ seeds: { init: 4 } }), prev, now()), [{ kind: 'settings', what: 'seeds' }]);
+  t.same(stageChanges(stage({ wdir: 'sub' }), prev, now()), [{ kind: 'settings', what: 'wdir' }]);
+  t.same(stageChanges(stage({ env: { MODE: 'fast' } }), prev, now()), [{ kind: 'settings', what: 'env' }]);
+  const withEnv = lockEntryFor(stage({ env: { MODE: 'fast', A: '1' }, wdir: 'sub' }), observed);
+  t.same([withEnv.wdir, withEnv.env], ['sub', { A: '1', MODE: 'fast' }], 'the lock entry records wdir and env');
+  t.same(stageChanges(stage({ env: { MODE: 'fast', A: '1' }, wdir: 'sub' }), withEnv, now()), [], 'the same wdir and env: no change');
+  t.same(stageChanges(stage({ env: { MODE: 'slow', A: '1' }, wdir: 'sub' }), withEnv, now()), [{ kind: 'settings', what: 'env' }], 'an env value');
+  t.same(stageChanges(stage({ env: {}, wdir: 'sub' }), withEnv, now()), [{ kind: 'settings', what: 'env' }], 'the env removed');
+  t.same(stageChanges(stage({ env: { MODE: 'fast', A: '1' } }), withEnv, now()), [{ kind: 'settings', what: 'wdir' }], 'back to the project root');
   t.same(stageChanges(stage(), prev, now({ deps: [file('train.py', 'b'), file('data.csv', 'z')] })), [{ kind: 'dep', path: 'data.csv', change: 'modified' }]);
   t.same(stageChanges(stage(), prev, now({ params: { 'params.yaml': { lr: 0.2 } } })), [{ kind: 'param', file: 'params.yaml', key: 'lr', change: 'modified' }]);
   const missingOut = { deps: now().deps, params: observed.params, outs: new Map([['model', undefined]]) };

@@ -138,6 +138,7 @@ t.test('equal outputs but a re-written lock: diverged on the same environment, w
   const r1 = compare(before, sameEnv, metrics(0.9, 0.1), metrics(0.9, 0.1));
   t.equal(r1.lockIdentical, false);
   t.equal(r1.verdict, 'diverged', 'a lock that does not rewrite byte for byte is not a bitwise reproduction');
+  t.same(r1.stages.map((s) => s.name).sort(), ['evaluate', 'train']);
   t.ok(r1.stages.every((s) => s.verdict === 'bitwise'), 'while every output matched');
   const r2 = compare(before, lock(OTHER_ENV, 'a', 'b'), metrics(0.9, 0.1), metrics(0.9, 0.1));
   t.equal(r2.verdict, 'within-tolerance', 'only the fingerprint differs');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { problemsOf } from '../../fixtures/problems.js';
+import { problemsOf, matchList } from '../../fixtures/problems.js';
 import { parseYamlValidated, parseJsonValidated } from '../../src/schema/validate.js';
 import { pointerSchema, configSchema } from '../../src/schema/files.js';
 
@@ -13,17 +13,17 @@ t.test('a valid pointer parses', async (t) => {
 
 t.test('wrong type is located at its line and column', async (t) => {
   const p = problems(() => parseYamlValidated('data.rx', good.replace('size: 10', 'size: ten'), pointerSchema));
-  t.match(p, [{ file: 'data.rx', line: 5, column: 7, field: 'size' }]);
+  matchList(t, p, [{ file: 'data.rx', line: 5, column: 7, field: 'size' }]);
 });
 
 t.test('unknown field is located at its key', async (t) => {
   const p = problems(() => parseYamlValidated('data.rx', good + 'colour: red\n', pointerSchema));
-  t.match(p, [{ line: 7, column: 1, field: 'colour', message: 'is not a known field' }]);
+  matchList(t, p, [{ line: 7, column: 1, field: 'colour', message: 'is not a known field' }]);
 });
 
 t.test('missing field names it', async (t) => {
   const p = problems(() => parseYamlValidated('data.rx', good.replace(/nfiles.*\n/, ''), pointerSchema));
-  t.match(p, [{ field: 'nfiles', message: 'is required' }]);
+  matchList(t, p, [{ field: 'nfiles', message: 'is required' }]);
 });
 
 t.test('YAML syntax errors carry the position', async (t) => {
@@ -34,7 +34,7 @@ t.test('YAML syntax errors carry the position', async (t) => {
 
 t.test('enum errors list the allowed values, with array index paths', async (t) => {
   const p = problems(() => parseYamlValidated('c.yaml', 'schema: 1\nlink: [copy, teleport]\n', configSchema));
-  t.match(p, [{ field: 'link[1]', line: 2, message: /must be one of "reflink", "hardlink", "copy"/ }]);
+  matchList(t, p, [{ field: 'link[1]', line: 2, message: /must be one of "reflink", "hardlink", "copy"/ }]);
 });
 
 t.test('JSON syntax errors are located', async (t) => {

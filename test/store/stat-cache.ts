@@ -1,0 +1,62 @@
+// The stat cache key: every part of (device, inode, size, mtime, ctime, exec bit) that can
+// move on its own must change the key, or an edited file would keep its old hash. mtime is
+// checked on its own although an edit on Linux moves ctime too: ctime ticks with the kernel's
+// coarse clock (a write within the tick of the last change keeps it), and filesystems such as
+// some FUSE and network mounts do not keep it. Sub-millisecond moves count (same-second edits).
+// Reading a file (atime) must not change the key, or every scan would re-hash everything.
+import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync, statSync, chmodSync, readFileSync, type Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { statKey, statDigest } from '../../src/store/stat-cache.js';
+
+function fileStats(t: { teardown(fn: () => void): void }): { file: string; st: Stats } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rx-stat-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'f.bin');
+  writeFileSync(file, 'payload', { mode: 0o644 });
+  return { file, st: statSync(file) };
+}
+
+/** The stats of the same file with some fields moved (a Stats, so nothing else differs). */
+function moved(st: Stats, fields: Partial<Record<'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs' | 'atimeMs' | 'mode', number>>): Stats {
+  return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as Stats, st, fields);
+}
+
+t.test('each part of the key changes it on its own', async (t) => {
+  const { st } = fileStats(t);
+  const key = statKey(st);
+  t.equal(statKey(moved(st, {})), key, 'a copy of the stats has the same key');
+  const cases: [string, Parameters<typeof moved>[1]][] = [
+    ['device', { dev: st.dev + 1 }],
+    ['inode', { ino: st.ino + 1 }],
+    ['size', { size: st.size + 1 }],
+    ['mtime alone (ctime within the same kernel tick)', { mtimeMs: st.mtimeMs + 1000 }],
+    ['mtime alone by one microsecond', { mtimeMs: st.mtimeMs + 0.001 }],
+    ['ctime alone (an edit with the mtime put back)', { ctimeMs: st.ctimeMs + 1000 }],
+    ['ctime alone by one microsecond', { ctimeMs: st.ctimeMs + 0.001 }],
+    ['the exec bit', { mode: st.mode | 0o100 }],
+  ];
+  for (const [what, fields] of cases) t.not(statKey(moved(st, fields)), key, `${what} changes the key`);
+  t.equal(statKey(moved(st, { atimeMs: st.atimeMs + 1000 })), key, 'a read (atime) does not');
+  t.equal(statKey(moved(st, { mode: st.mode | 0o040 })), key, 'nor a permission bit rx does not track');
+});
+
+t.test('on disk: an in-place edit of the same size moves the key, reading the file does not', async (t) => {
+  const { file, st } = fileStats(t);
+  readFileSync(file);
+  t.equal(statKey(statSync(file)), statKey(st), 'read');
+  writeFileSync(file, 'PAYLOAD', { flag: 'r+' });
+  t.not(statKey(statSync(file)), statKey(st), 'same size, same inode, new bytes');
+  const before = statSync(file);
+  chmodSync(file, 0o755);
+  t.not(statKey(statSync(file)), statKey(before), 'chmod +x');
+});
+
+t.test('the digest covers paths and keys in order', async (t) => {
+  const a = statDigest([['a', 'k1'], ['b', 'k2']]);
+  t.equal(statDigest([['a', 'k1'], ['b', 'k2']]), a);
+  t.not(statDigest([['a', 'k1'], ['b', 'k3']]), a, 'a key');
+  t.not(statDigest([['a', 'k1'], ['c', 'k2']]), a, 'a path');
+  t.not(statDigest([['a', 'k1']]), a, 'an entry fewer');
+});
