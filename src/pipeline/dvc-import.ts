@@ -298,7 +298,15 @@ export function convertDvcPipeline(input: DvcInput): DvcConversion {
       return flagsOf(r.value, expr).join(' ');
     });
 
-  const bodyOf = (raw: Dict, at: Segments, name: string): Dict => {
+  /** A foreach or matrix value as DVC would iterate it: `${name}` looked up in vars and params.yaml. */
+  const resolved = (v: unknown): unknown => {
+    const whole = typeof v === 'string' ? /^\$\{\s*([^}]*?)\s*\}$/.exec(v) : null;
+    if (!whole) return v;
+    const r = getPath(templateScope, whole[1]!);
+    return r.found ? r.value : v;
+  };
+
+  const bodyOf = (raw: Dict, at: Segments): Dict => {
     let localScope: Dict | undefined;
     if (raw.vars !== undefined) {
       localScope = {};
@@ -333,7 +341,6 @@ export function convertDvcPipeline(input: DvcInput): DvcConversion {
     }
     if (typeof raw.frozen === 'boolean') body.frozen = raw.frozen;
     if (typeof raw.always_changed === 'boolean') body.always_changed = raw.always_changed;
-    void name;
     return body;
   };
 
@@ -349,17 +356,22 @@ export function convertDvcPipeline(input: DvcInput): DvcConversion {
     if (rawStage.foreach !== undefined) {
       for (const key of Object.keys(rawStage)) if (key !== 'foreach' && key !== 'do') warn('dvc-unknown-key', [...at, key], `${key} beside foreach is not used by DVC; dropped`);
       const foreach = convertText(rawStage.foreach, undefined);
-      if (Array.isArray(foreach) && foreach.some((v) => isScalar(v) && /[^A-Za-z0-9_.-]/.test(String(v)))) {
+      const items = resolved(foreach);
+      if (Array.isArray(items) && items.some((v) => isScalar(v) && /[^A-Za-z0-9_.-]/.test(String(v)))) {
         warn('dvc-foreach-names', [...at, 'foreach'], 'rx writes characters other than letters, digits, _ . - in stage names as _, so some generated names differ from DVC\'s');
       }
-      stage = { foreach, do: bodyOf(isDict(rawStage.do) ? rawStage.do : {}, [...at, 'do'], name) };
+      stage = { foreach, do: bodyOf(isDict(rawStage.do) ? rawStage.do : {}, [...at, 'do']) };
     } else {
       const { matrix, ...rest } = rawStage;
-      stage = bodyOf(rest, at, name);
+      stage = bodyOf(rest, at);
       if (matrix !== undefined) {
         const converted = convertText(matrix, undefined) as Dict;
-        if (Object.values(converted).some((list) => Array.isArray(list) && list.some((v) => !isScalar(v)))) {
+        const lists = Object.values(converted).map(resolved);
+        if (lists.some((list) => Array.isArray(list) && list.some((v) => !isScalar(v)))) {
           warn('dvc-matrix-names', [...at, 'matrix'], 'rx names a list or mapping value of a matrix by its index (name@0-1), DVC by variable and index (name@config0-labels1)');
+        }
+        if (lists.some((list) => Array.isArray(list) && list.some((v) => isScalar(v) && /[^A-Za-z0-9_.-]/.test(String(v))))) {
+          warn('dvc-matrix-names', [...at, 'matrix'], "rx writes characters other than letters, digits, _ . - in stage names as _, so some generated names differ from DVC's");
         }
         stage = { matrix: converted, ...stage };
       } else {

@@ -373,3 +373,13 @@ t.test('the written rx.yaml lists what was not converted, as comments', async (t
   t.match(c.text, /^# .*rx migrate dvc/m);
   t.match(c.text, /^# +dvc\.yaml:1:1: artifacts: /m);
 });
+
+t.test('foreach and matrix values with characters rx writes as _ in stage names are reported (also from params.yaml)', async (t) => {
+  const params = { dirs: ['data/a', 'data/b'] };
+  const c = convert('stages:\n  clean:\n    foreach: ${dirs}\n    do:\n      cmd: clean ${item}\n  grid:\n    matrix:\n      lr: ["1e-3", "1e-2"]\n      dir: [x/y]\n    cmd: fit ${item.lr} ${item.dir}\n', { params });
+  t.same(codes(c), ['dvc-foreach-names', 'dvc-matrix-names']);
+  t.same(c.stages, [
+    { dvc: 'clean', rx: ['clean@data_a', 'clean@data_b'] },
+    { dvc: 'grid', rx: ['grid@1e-2-x_y', 'grid@1e-3-x_y'] },
+  ]);
+});
