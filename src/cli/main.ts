@@ -26,6 +26,7 @@ import { registerData } from './commands/data.js';
 import { registerAugment } from './commands/augment.js';
 import { registerTrain } from './commands/train.js';
 import { registerModel } from './commands/model.js';
+import { registerMigrate } from './commands/migrate.js';
 
 import { RX_VERSION } from './version.js';
 
@@ -100,6 +101,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   registerLog(program, io);
   registerData(program, io);
   registerAugment(program, io);
+  registerMigrate(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
 
   const wantsJson = argv.includes('--json');

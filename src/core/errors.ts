@@ -56,11 +56,17 @@ export class UsageError extends RxError {
 }
 
 export class NotProjectError extends RxError {
-  constructor(dir: string) {
-    super('RX_NOT_PROJECT', ExitCode.notProject, `not an rx project (or any parent up to /): ${dir}`, {
-      data: { dir },
-      hint: 'run `rx init` to create one',
-    });
+  /** With dvcDir, the directory holding a dvc.yaml: a DVC project, which rx migrate dvc converts. */
+  constructor(dir: string, dvcDir?: string) {
+    super(
+      'RX_NOT_PROJECT',
+      ExitCode.notProject,
+      dvcDir === undefined ? `not an rx project (or any parent up to /): ${dir}` : `found dvc.yaml but no rx.yaml in ${dvcDir}: run \`rx migrate dvc\``,
+      {
+        data: dvcDir === undefined ? { dir } : { dir, dvcYaml: `${dvcDir.replace(/\/+$/, '')}/dvc.yaml` },
+        hint: dvcDir === undefined ? 'run `rx init` to create one' : '`rx migrate dvc` creates the rx project (as rx init does) and writes rx.yaml from dvc.yaml and params.yaml',
+      },
+    );
   }
 }
 

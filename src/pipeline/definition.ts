@@ -74,7 +74,8 @@ interface RawStage {
   do?: RawStage;
 }
 export interface RawPipeline {
-  schema: 1;
+  /** Optional in the file: the current version is assumed. */
+  schema?: 1;
   vars?: Record<string, unknown>;
   stages: Record<string, RawStage>;
 }
@@ -158,6 +159,22 @@ function entryOf(e: RawEntry): Record<string, unknown> & { path: string } {
 }
 
 /**
+ * Rewrites DVC's output form `{PATH: {flags}}` (several paths allowed) as rx's `{path: PATH,
+ * ...flags}`, before templating, so a `${...}` path key is interpolated like any path.
+ */
+function withRxOutputForms(body: RawStage): RawStage {
+  const flatten = (list: RawEntry[] | undefined): RawEntry[] | undefined =>
+    list?.flatMap((e) =>
+      typeof e === 'string' || typeof e.path === 'string'
+        ? [e]
+        : Object.entries(e).map(([p, flags]) => ({ ...((flags ?? {}) as Record<string, unknown>), path: p })),
+    );
+  const out: RawStage = { ...body };
+  for (const field of ['outs', 'metrics', 'plots'] as const) if (body[field] !== undefined) out[field] = flatten(body[field]);
+  return out;
+}
+
+/**
  * Expands and normalises a parsed rx.yaml. Pure: params.yaml's content is passed in.
  * Every problem (unknown variable, path outside the project, duplicate stage) is collected
  * and thrown together as an InvalidFileError located in rx.yaml.
@@ -178,7 +195,7 @@ export function expandPipeline(raw: RawPipeline, locate: Locate, defaultParams: 
       const used = new Map<string, string>();
       const onError = (p: (string | number)[], err: TemplateError) => problem(p, err.message);
       const { matrix: _m, foreach: _f, do: _d, ...bodyRaw } = inst.body;
-      const body = interpolateValue(bodyRaw, lookup, inst.defPath, onError, used) as RawStage;
+      const body = interpolateValue(withRxOutputForms(bodyRaw), lookup, inst.defPath, onError, used) as RawStage;
       if (names.has(inst.name)) problem(inst.defPath, `stage ${inst.name} is defined twice`);
       names.add(inst.name);
 

@@ -462,3 +462,35 @@ export const installHooksOutputSchema = {
   required: ['gitattributes', 'config', 'hooks', 'skipped'],
   properties: { gitattributes: str, config: strArr, hooks: strArr, skipped: strArr },
 } as const;
+
+const locatedProblem = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['file', 'message'],
+  properties: { file: str, line: int, column: int, field: str, message: str },
+} as const;
+
+export const migrateDvcOutputSchema = {
+  $id: 'rx/out/migrate-dvc.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['root', 'source', 'target', 'dry', 'written', 'initialised', 'stages', 'warnings', 'problems', 'text'],
+  properties: {
+    root: str,
+    source: str,
+    target: str,
+    dry: { type: 'boolean' },
+    written: { type: 'boolean' },
+    initialised: { type: 'boolean' },
+    stages: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['dvc', 'rx'], properties: { dvc: str, rx: { type: 'array', items: str } } },
+    },
+    warnings: {
+      type: 'array',
+      items: { ...locatedProblem, required: ['code', 'file', 'message'], properties: { ...locatedProblem.properties, code: str } },
+    },
+    problems: { type: 'array', items: locatedProblem },
+    text: str,
+  },
+} as const;

@@ -4,51 +4,58 @@ import { hashSchema } from './files.js';
 const stageName = '^[A-Za-z0-9_][A-Za-z0-9_.-]*$';
 const nonEmpty = { type: 'string', minLength: 1 } as const;
 
-const outEntry = {
-  anyOf: [
-    nonEmpty,
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['path'],
-      properties: { path: nonEmpty, cache: { type: 'boolean' }, persist: { type: 'boolean' }, desc: { type: 'string' } },
-    },
-  ],
-} as const;
-
-const metricEntry = {
-  anyOf: [
-    nonEmpty,
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['path'],
-      properties: {
-        path: nonEmpty,
-        cache: { type: 'boolean' },
-        tolerance: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
+/**
+ * An output entry: a path, rx's mapping {path: PATH, ...flags}, or DVC's {PATH: {...flags}}
+ * (several paths in one mapping, as DVC allows). A mapping with a string `path` is rx's form;
+ * any other mapping is DVC's, so each form's own problems are reported, not both.
+ */
+function outputEntry(flags: Record<string, object>, what: string) {
+  const names = Object.keys(flags).join(', ');
+  return {
+    anyOf: [
+      { ...nonEmpty, description: 'a path string' },
+      {
+        type: 'object',
+        description: `a mapping {PATH: {${names}}} (DVC's form) or {path: PATH, ${names}}`,
+        if: { required: ['path'], properties: { path: { type: 'string' } } },
+        then: { additionalProperties: false, required: ['path'], properties: { path: nonEmpty, ...flags } },
+        else: {
+          minProperties: 1,
+          propertyNames: nonEmpty,
+          // `- PATH:` with nothing after it is PATH with no settings.
+          additionalProperties: { type: ['object', 'null'], description: `the ${what}'s settings {${names}}`, additionalProperties: false, properties: flags },
+        },
       },
-    },
-  ],
-} as const;
+    ],
+  } as const;
+}
 
-const plotEntry = {
-  anyOf: [
-    nonEmpty,
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['path'],
-      properties: { path: nonEmpty, x: nonEmpty, y: { anyOf: [nonEmpty, { type: 'array', items: nonEmpty }] }, title: { type: 'string' }, cache: { type: 'boolean' } },
-    },
-  ],
-} as const;
+const bool = { type: 'boolean' } as const;
+// DVC's output keys rx has equivalents for; the others (remote, push, type, labels, meta,
+// checkpoint, template, x_label, y_label, header) are refused where they are written.
+const outEntry = outputEntry({ cache: bool, persist: bool, desc: { type: 'string' } }, 'output');
+const metricEntry = outputEntry(
+  { cache: bool, persist: bool, desc: { type: 'string' }, tolerance: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } } },
+  'metric',
+);
+const plotEntry = outputEntry(
+  {
+    cache: bool,
+    persist: bool,
+    desc: { type: 'string' },
+    x: nonEmpty,
+    y: { anyOf: [nonEmpty, { type: 'array', items: nonEmpty }] },
+    title: { type: 'string' },
+  },
+  'plot',
+);
 
 const paramEntry = {
   anyOf: [
-    nonEmpty,
+    { ...nonEmpty, description: 'a key of params.yaml' },
     {
       type: 'object',
+      description: 'a mapping {FILE: [KEY, ...]} (or {FILE: null} for the whole file)',
       minProperties: 1,
       additionalProperties: { anyOf: [{ type: 'null' }, { type: 'array', items: nonEmpty }] },
     },
@@ -101,7 +108,8 @@ export const pipelineSchema = {
   $id: 'rx/pipeline.json',
   type: 'object',
   additionalProperties: false,
-  required: ['schema', 'stages'],
+  // schema: may be left out (the current version is assumed); rx init and migrate write it.
+  required: ['stages'],
   properties: {
     schema: { const: 1 },
     vars: { type: 'object' },

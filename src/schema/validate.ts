@@ -82,11 +82,87 @@ function describe(err: ErrorObject): { segments: string[]; message: string; keyO
   }
 }
 
+/** The sub-schema a JSON pointer (ajv's schemaPath, `#/a/0/b`) names, if it resolves. */
+function schemaAt(root: object, pointer: string): unknown {
+  let node: unknown = root;
+  for (const raw of pointer.replace(/^#\/?/, '').split('/')) {
+    if (raw === '') continue;
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object' || !(key in node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  null: 'empty (null)',
+};
+
+/** How one alternative reads in a message: its `description`, else words from its type or constant. */
+function describeForm(schema: unknown): string {
+  if (schema === null || typeof schema !== 'object') return 'another form';
+  const s = schema as Record<string, unknown>;
+  if (typeof s.description === 'string') return s.description;
+  if ('const' in s) return JSON.stringify(s.const);
+  if (Array.isArray(s.enum)) return `one of ${s.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  const types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === 'string' ? [s.type] : [];
+  if (types.length > 0) return types.map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+  const inner = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
+  return inner ? inner.map(describeForm).join(' or ') : 'another form';
+}
+
+// Keywords whose failure at an alternative's root means the value is not of that
+// alternative's shape at all (as opposed to of its shape but wrong inside).
+const SHAPE_KEYWORDS = new Set(['type', 'const', 'enum']);
+
+/**
+ * ajv reports an anyOf/oneOf failure once per alternative plus once for itself. When the
+ * value has the shape of exactly one alternative (a list where a string or a list is
+ * allowed), that alternative's own errors are what the person needs; otherwise the
+ * alternatives' errors are replaced by ONE message at the value listing the allowed forms.
+ * Applies to every anyOf/oneOf of every schema, nested ones included.
+ */
+export function collapseAlternatives(errors: ErrorObject[], schema: object): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  const replaced = new Map<ErrorObject, ErrorObject>();
+  const alternatives = errors
+    .filter((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && !(e.params as { passingSchemas?: unknown }).passingSchemas)
+    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  for (const alt of alternatives) {
+    if (dropped.has(alt)) continue;
+    const prefix = `${alt.schemaPath}/`;
+    const branches = schemaAt(schema, alt.schemaPath);
+    const count = Array.isArray(branches) ? branches.length : 0;
+    const inside = errors.filter((e) => e !== alt && e.schemaPath.startsWith(prefix));
+    const branchOf = (e: ErrorObject) => Number(e.schemaPath.slice(prefix.length).split('/')[0]);
+    const misshapen = new Set(
+      inside.filter((e) => e.instancePath === alt.instancePath && SHAPE_KEYWORDS.has(e.keyword) && e.schemaPath === `${prefix}${branchOf(e)}/${e.keyword}`).map(branchOf),
+    );
+    const fitting = [...Array(count).keys()].filter((i) => !misshapen.has(i));
+    if (count > 0 && fitting.length === 1) {
+      for (const e of inside) if (branchOf(e) !== fitting[0]) dropped.add(e);
+      dropped.add(alt);
+      continue;
+    }
+    for (const e of inside) dropped.add(e);
+    const forms = Array.isArray(branches) ? branches.map(describeForm) : [];
+    const message = forms.length > 0 ? `must be ${forms.slice(0, -1).join(', ')}${forms.length > 1 ? ' or ' : ''}${forms[forms.length - 1]}` : 'must be one of the allowed forms';
+    replaced.set(alt, { ...alt, message });
+  }
+  return errors.filter((e) => !dropped.has(e)).map((e) => replaced.get(e) ?? e);
+}
+
 /** Validates a plain value (e.g. parsed JSON) and returns problems located by field only. */
 export function schemaProblems(file: string, value: unknown, schema: object): FileProblem[] {
   const validate = validatorFor(schema);
   if (validate(value)) return [];
-  return (validate.errors ?? []).map((e) => {
+  return collapseAlternatives(validate.errors ?? [], schema).map((e) => {
     const d = describe(e);
     return { file, field: fieldName(d.segments), message: d.message };
   });
@@ -181,7 +257,7 @@ function parseYamlUncached<T>(file: string, text: string, schema: object): { val
   const validate = validatorFor(schema);
   if (validate(value)) return { value: value as T, locate };
   // "must match then/else schema" only repeats the errors of the branch itself.
-  const problems: FileProblem[] = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => {
+  const problems: FileProblem[] = collapseAlternatives(validate.errors ?? [], schema).filter((e) => e.keyword !== 'if').map((e) => {
     const d = describe(e);
     const base = pointerToPath(e.instancePath);
     const node = d.keyOf !== undefined ? keyNodeAt(doc, base, d.keyOf) : nodeAt(doc, base);

@@ -44,7 +44,7 @@ export async function readConfig(root: string, parsed?: ParsedCache): Promise<Pr
 
 export async function openProject(cwd: string, options: { readOnly?: boolean } = {}): Promise<Project> {
   const root = findProjectRoot(cwd);
-  if (!root) throw new NotProjectError(cwd);
+  if (!root) throw new NotProjectError(cwd, findUp(cwd, 'dvc.yaml'));
   const tmpDir = path.join(root, RX_DIR, 'tmp');
   const parsed = parsedCacheIn(tmpDir, options);
   const config = await readConfig(root, parsed);

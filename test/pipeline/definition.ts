@@ -96,3 +96,63 @@ t.test('schema errors: unknown key, wrong type, bad stage name', async (t) => {
   matchList(t, problems(() => load('schema: 1\nstages:\n  a:\n    cmd: x\n    frozen: maybe\n')), [{ line: 5, field: 'stages.a.frozen' }]);
   t.ok(problems(() => load('schema: 1\nstages:\n  "a@b":\n    cmd: x\n')).length > 0);
 });
+
+t.test('schema: is optional (the current version is assumed)', async (t) => {
+  const p = load('stages:\n  a:\n    cmd: echo hi\n');
+  t.same(p.stages.map((s) => s.name), ['a']);
+  t.same(problems(() => load('schema: 2\nstages:\n  a:\n    cmd: echo\n')).map((x) => [x.field, x.message]), [['schema', 'must be 1']]);
+});
+
+t.test("DVC's dict forms of outs, metrics and plots map onto rx's outputs", async (t) => {
+  const p = load(`stages:
+  train:
+    cmd: python train.py
+    outs:
+      - model.pt:
+          persist: true
+          desc: the weights
+      - logs: {cache: false}
+      - \${names.features}:
+          cache: true
+    metrics:
+      - metrics.json: {cache: false}
+      - scores.json:
+    plots:
+      - roc.json:
+          cache: false
+          x: fpr
+          y: tpr
+          title: ROC
+      - a.csv: {cache: false}
+        b.csv: {persist: true}
+`, { names: { features: 'features.pkl' } });
+  const s = p.stages[0]!;
+  t.same(s.outs.map((o) => [o.path, o.kind, o.cache, o.persist]), [
+    ['a.csv', 'plot', false, false],
+    ['b.csv', 'plot', false, true],
+    ['features.pkl', 'out', true, false],
+    ['logs', 'out', false, false],
+    ['metrics.json', 'metric', false, false],
+    ['model.pt', 'out', true, true],
+    ['roc.json', 'plot', false, false],
+    ['scores.json', 'metric', false, false],
+  ]);
+  const roc = s.outs.find((o) => o.path === 'roc.json')!;
+  t.same([roc.x, roc.y, roc.title], ['fpr', 'tpr', 'ROC']);
+  t.same(s.params, [{ file: 'params.yaml', keys: ['names.features'] }], 'a templated output path is a param dependency');
+});
+
+t.test('a DVC dict-form key rx has no equivalent for is located, one message', async (t) => {
+  const text = 'stages:\n  a:\n    cmd: echo\n    metrics:\n      - metrics.json: {cache: false, push: false}\n';
+  const p = problems(() => load(text));
+  t.same(p, [{ file: 'rx.yaml', line: 5, column: 38, field: 'stages.a.metrics[0].metrics.json.push', message: 'is not a known field' }]);
+});
+
+t.test('an output entry of no allowed form: one message naming the forms', async (t) => {
+  const p = problems(() => load('stages:\n  a:\n    cmd: echo\n    outs:\n      - 5\n'));
+  t.equal(p.length, 1);
+  t.match(p[0], { line: 5, column: 9, field: 'stages.a.outs[0]' });
+  t.match(p[0]!.message, /^must be a path string or a mapping \{PATH: \{cache, persist, desc\}\}/);
+  const rxForm = problems(() => load('stages:\n  a:\n    cmd: echo\n    outs:\n      - {path: x, colour: red}\n'));
+  t.same(rxForm.map((x) => [x.field, x.message]), [['stages.a.outs[0].colour', 'is not a known field']]);
+});
