@@ -1,10 +1,14 @@
 // Reading the repository at a revision without touching the working tree, index or HEAD:
-// resolving revision expressions (sha, short sha, branch, tag, HEAD~2, name^) and reading
-// files from a commit's tree.
+// resolving revision expressions (sha, short sha, branch, tag, experiment name, HEAD~2,
+// name^) and reading files from a commit's tree.
 import * as fs from 'node:fs';
 import { iso } from './iso.js';
 import { RxError, ExitCode } from '../core/errors.js';
 import type { GitRepo } from './repo.js';
+import { refsUnder } from './tree.js';
+
+/** Where experiments live: refs/rx/exps/<baseline commit>/<name>. */
+export const EXPERIMENT_REFS = 'refs/rx/exps';
 
 export class UnknownRevisionError extends RxError {
   constructor(rev: string, why: string) {
@@ -30,7 +34,16 @@ async function resolveBase(repo: GitRepo, name: string): Promise<string> {
       // fall through
     }
   }
-  throw new UnknownRevisionError(name, 'no branch, tag or commit by that name');
+  // An experiment name: the one on HEAD's baseline first, else the only one by that name.
+  if (!name.includes('/')) {
+    const matches = (await refsUnder(repo, EXPERIMENT_REFS)).filter((r) => r.ref.endsWith(`/${name}`));
+    const head = await git.resolveRef({ ...args, ref: 'HEAD' }).catch(() => undefined);
+    const current = matches.filter((r) => r.ref === `${EXPERIMENT_REFS}/${head}/${name}`);
+    if (current.length === 1) return current[0]!.oid;
+    if (matches.length === 1) return matches[0]!.oid;
+    if (matches.length > 1) throw new UnknownRevisionError(name, `names ${matches.length} experiments on other baselines (${matches.map((m) => m.ref).join(', ')}); give the full ref`);
+  }
+  throw new UnknownRevisionError(name, 'no branch, tag, commit or experiment by that name');
 }
 
 async function peelToCommit(repo: GitRepo, oid: string, rev: string): Promise<string> {

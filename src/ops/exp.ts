@@ -20,6 +20,7 @@ import { loadPipeline, loadPipelineFrom, type Pipeline } from '../pipeline/defin
 import { LOCK_FILE } from '../pipeline/lock.js';
 import { parseOverride, applyOverrides, type Override } from '../pipeline/overrides.js';
 import { flatten } from '../pipeline/values.js';
+import { getPath } from '../pipeline/template.js';
 import { projectRepo, type ProjectRepo } from './revisions.js';
 import { checkout } from './checkout.js';
 import { repro, type StageOutcome } from './repro.js';
@@ -185,6 +186,30 @@ export interface ExpInfo {
   baseline: string;
   timestamp: number;
   message: string;
+  /** The -S overrides it was run with, as written. */
+  overrides: string[];
+}
+
+/** The -S lines `rx exp run` writes into the experiment commit's message. */
+function overridesIn(message: string): string[] {
+  return message
+    .split('\n')
+    .filter((l) => l.startsWith('-S '))
+    .map((l) => l.slice(3));
+}
+
+/** Where each override points (file and key), for reading its value at any commit. */
+function overrideKeys(overrides: string[]): { file: string; key: string }[] {
+  const out = new Map<string, { file: string; key: string }>();
+  for (const raw of overrides) {
+    try {
+      const o = parseOverride(raw);
+      out.set(`${o.file}\0${o.key}`, { file: o.file, key: o.key });
+    } catch {
+      // a message edited by hand: not an override rx can read back
+    }
+  }
+  return [...out.values()];
 }
 
 export async function listExperiments(pr: ProjectRepo, baseline: string | undefined): Promise<ExpInfo[]> {
@@ -193,7 +218,7 @@ export async function listExperiments(pr: ProjectRepo, baseline: string | undefi
   for (const { ref, oid } of refs) {
     const parts = ref.split('/');
     const info = await readCommitInfo(pr.repo, oid);
-    out.push({ name: parts[parts.length - 1]!, ref, commit: oid, baseline: parts[parts.length - 2]!, timestamp: info.timestamp, message: info.message.split('\n')[0]! });
+    out.push({ name: parts[parts.length - 1]!, ref, commit: oid, baseline: parts[parts.length - 2]!, timestamp: info.timestamp, message: info.message.split('\n')[0]!, overrides: overridesIn(info.message) });
   }
   return out.sort((a, b) => a.timestamp - b.timestamp || compareStrings(a.name, b.name));
 }
@@ -227,7 +252,7 @@ export interface ExpRow {
   metrics: Record<string, unknown>;
 }
 
-async function valuesAt(pr: ProjectRepo, commit: string): Promise<{ params: Record<string, unknown>; metrics: Record<string, unknown> }> {
+async function valuesAt(pr: ProjectRepo, commit: string, extra: { file: string; key: string }[] = []): Promise<{ params: Record<string, unknown>; metrics: Record<string, unknown> }> {
   const files = await listCommitFiles(pr.repo, commit, pr.prefix);
   const byPath = new Map(files.map((f) => [f.path, f]));
   const read = async (rel: string) => {
@@ -240,11 +265,20 @@ async function valuesAt(pr: ProjectRepo, commit: string): Promise<{ params: Reco
   if (!pipeline) return { params, metrics };
   const used = new Map<string, Set<string> | null>();
   for (const s of pipeline.stages) for (const p of s.params) used.set(p.file, p.keys === null || used.get(p.file) === null ? null : new Set([...(used.get(p.file) ?? []), ...p.keys]));
+  // Overrides of files no stage lists as params (models/cnn.yaml:blocks.0.filters) get their column too.
+  for (const x of extra) if (used.get(x.file) !== null) used.set(x.file, new Set([...(used.get(x.file) ?? []), x.key]));
   for (const [file, keys] of used) {
     const t = await read(file);
     if (t === undefined) continue;
-    const flat = flatten(parseYaml(t));
-    for (const [k, v] of flat) if (keys === null || [...keys].some((key) => k === key || k.startsWith(key + '.'))) params[file === 'params.yaml' ? k : `${file}:${k}`] = v;
+    const doc = parseYaml(t);
+    const label = (k: string) => (file === 'params.yaml' ? k : `${file}:${k}`);
+    for (const [k, v] of flatten(doc)) if (keys === null || [...keys].some((key) => k === key || k.startsWith(key + '.'))) params[label(k)] = v;
+    // Keys into lists (blocks.0.filters) are not among the flattened ones: read them by path.
+    for (const key of keys ?? []) {
+      if (label(key) in params) continue;
+      const r = getPath(doc, key);
+      if (r.found) for (const [k, v] of flatten(r.value, key)) params[label(k)] = v;
+    }
   }
   for (const s of pipeline.stages) {
     for (const o of s.outs) {
@@ -262,8 +296,10 @@ export async function expShow(ctx: Context, options: { allBaselines?: boolean; s
   const pr = projectRepo(project);
   const baseline = options.allBaselines ? undefined : await headCommit(pr.repo);
   const rows: ExpRow[] = [];
-  if (baseline) rows.push({ name: 'HEAD', commit: baseline, baseline, ...(await valuesAt(pr, baseline)) });
-  for (const e of await listExperiments(pr, baseline)) rows.push({ name: e.name, commit: e.commit, baseline: e.baseline, ...(await valuesAt(pr, e.commit)) });
+  const experiments = await listExperiments(pr, baseline);
+  const extra = overrideKeys(experiments.flatMap((e) => e.overrides));
+  if (baseline) rows.push({ name: 'HEAD', commit: baseline, baseline, ...(await valuesAt(pr, baseline, extra)) });
+  for (const e of experiments) rows.push({ name: e.name, commit: e.commit, baseline: e.baseline, ...(await valuesAt(pr, e.commit, extra)) });
   if (options.sortBy) {
     const key = options.sortBy;
     const pick = (r: ExpRow) => {
@@ -340,14 +376,15 @@ export async function expRemove(ctx: Context, options: { names: string[] }): Pro
 export async function expDiff(ctx: Context, options: { a: string; b?: string; all?: boolean }): Promise<{ a: string; b: string; params: DiffResult; metrics: DiffResult }> {
   const project = await openProject(ctx.cwd);
   const pr = projectRepo(project);
-  const resolve = async (n: string) => (n === 'HEAD' ? await headCommit(pr.repo) : (await findExperiment(pr, n)).commit);
+  const resolve = async (n: string) => (n === 'HEAD' ? { commit: await headCommit(pr.repo), overrides: [] as string[] } : await findExperiment(pr, n));
   const b = options.b ?? 'HEAD';
-  const [ca, cb] = [await resolve(options.a), await resolve(b)];
+  const [ea, eb] = [await resolve(options.a), await resolve(b)];
+  const [ca, cb] = [ea.commit, eb.commit];
   const label = (r: DiffResult) => ({ ...r, a: options.a, b });
   return {
     a: options.a,
     b,
-    params: label(await paramsDiff(ctx, { revisions: [ca, cb], all: options.all })),
+    params: label(await paramsDiff(ctx, { revisions: [ca, cb], all: options.all, extra: overrideKeys([...ea.overrides, ...eb.overrides]) })),
     metrics: label(await metricsDiff(ctx, { revisions: [ca, cb], all: options.all })),
   };
 }

@@ -27,11 +27,21 @@ async function parseFile(side: Side, file: string): Promise<unknown> {
   }
 }
 
-/** The (file -> key -> value) map of params the side's stages use. */
-export async function paramsOf(side: Side, pipeline: Pipeline | undefined): Promise<Map<string, Map<string, unknown>>> {
+/** A value outside the stages' params that is compared too (an experiment's -S override of models/cnn.yaml). */
+export interface ExtraKey {
+  file: string;
+  key: string;
+}
+
+/** The (file -> key -> value) map of params the side's stages use, plus the extra keys. */
+export async function paramsOf(side: Side, pipeline: Pipeline | undefined, extra: ExtraKey[] = []): Promise<Map<string, Map<string, unknown>>> {
   const out = new Map<string, Map<string, unknown>>();
   if (!pipeline) return out;
   const wanted = new Map<string, Set<string> | null>();
+  for (const x of extra) {
+    const cur = wanted.get(x.file);
+    if (cur !== null) wanted.set(x.file, new Set([...(cur ?? []), x.key]));
+  }
   for (const s of pipeline.stages) {
     for (const p of s.params) {
       const cur = wanted.get(p.file);
@@ -74,13 +84,13 @@ async function twoSides(project: Project, args: string[]): Promise<[Side, Side]>
   return [await openSide(project, a, pr), await openSide(project, b, pr)];
 }
 
-export async function paramsDiff(ctx: Context, options: { revisions: string[]; all?: boolean }): Promise<DiffResult> {
+export async function paramsDiff(ctx: Context, options: { revisions: string[]; all?: boolean; extra?: ExtraKey[] }): Promise<DiffResult> {
   const project = await openProject(ctx.cwd);
   const [a, b] = await twoSides(project, options.revisions);
   const [pa, pb] = [await loadPipelineFrom(a.read), await loadPipelineFrom(b.read)];
   // Compare the params either side's stages use, read on both sides.
   const merged = { stages: [...(pa?.stages ?? []), ...(pb?.stages ?? [])], locate: () => undefined } as Pipeline;
-  return { a: a.label, b: b.label, rows: diffValues(await paramsOf(a, merged), await paramsOf(b, merged), options.all) };
+  return { a: a.label, b: b.label, rows: diffValues(await paramsOf(a, merged, options.extra), await paramsOf(b, merged, options.extra), options.all) };
 }
 
 export interface MetricsShowResult {

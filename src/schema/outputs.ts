@@ -394,8 +394,8 @@ export const diffOutputSchema = {
 const expInfo = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'ref', 'commit', 'baseline', 'timestamp', 'message'],
-  properties: { name: str, ref: str, commit: str, baseline: str, timestamp: int, message: str },
+  required: ['name', 'ref', 'commit', 'baseline', 'timestamp', 'message', 'overrides'],
+  properties: { name: str, ref: str, commit: str, baseline: str, timestamp: int, message: str, overrides: strArr },
 } as const;
 
 export const expRunOutputSchema = {

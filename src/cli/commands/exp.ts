@@ -4,21 +4,40 @@ import type { ExpRow } from '../../ops/exp.js';
 // Loaded when the command runs, so that start-up pays only for the command used.
 const loadExpOps = () => import('../../ops/exp.js');
 import { formatValue, formatDelta } from '../../pipeline/values.js';
-import { textTable, markdownTable, type Table } from '../../report/table.js';
+import { textTable, markdownTable, fitColumns, type Table } from '../../report/table.js';
 import { UsageError } from '../../core/errors.js';
 import { examples, type CliIO } from '../io.js';
 import { renderRepro } from './repro.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+const splitList = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
-export function expTable(rows: ExpRow[]): Table {
-  const paramKeys = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort();
-  // Only params that differ between rows are worth a column.
-  const varying = paramKeys.filter((k) => new Set(rows.map((r) => JSON.stringify(r.params[k]))).size > 1);
-  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort();
-  const short = (k: string) => k.replace(/^[^:]*:/, '');
+/** Whether a column key is named by a --only/--drop pattern: the key itself, its name without the file, or a glob. */
+function columnMatches(key: string, pattern: string): boolean {
+  const short = key.replace(/^[^:]*:/, '');
+  if (pattern === key || pattern === short) return true;
+  if (!/[*?]/.test(pattern)) return false;
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(key) || re.test(short);
+}
+
+export interface ColumnChoice {
+  only?: string[];
+  drop?: string[];
+}
+
+export function expTable(rows: ExpRow[], choice: ColumnChoice = {}): Table {
+  const chosen = (k: string) => (!choice.only?.length || choice.only.some((p) => columnMatches(k, p))) && !choice.drop?.some((p) => columnMatches(k, p));
+  const paramKeys = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort().filter(chosen);
+  // Only params that differ between rows are worth a column (unless asked for by --only).
+  const varying = paramKeys.filter((k) => new Set(rows.map((r) => JSON.stringify(r.params[k]))).size > 1 || choice.only?.some((p) => columnMatches(k, p)));
+  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort().filter(chosen);
+  // A metric is shown by its key alone unless two metric files share that key.
+  const shortOf = (k: string) => k.replace(/^[^:]*:/, '');
+  const shared = new Set(metricKeys.map(shortOf).filter((s, i, all) => all.indexOf(s) !== i));
+  const header = (k: string) => (shared.has(shortOf(k)) ? k : shortOf(k));
   return {
-    headers: ['experiment', 'commit', ...varying, ...metricKeys.map(short)],
+    headers: ['experiment', 'commit', ...varying, ...metricKeys.map(header)],
     rows: rows.map((r) => [r.name, r.commit.slice(0, 7), ...varying.map((k) => formatValue(r.params[k])), ...metricKeys.map((k) => formatValue(r.metrics[k]))]),
     right: Array.from({ length: varying.length + metricKeys.length }, (_, i) => i + 2),
   };
@@ -70,14 +89,29 @@ export function registerExp(program: Command, io: CliIO): void {
     .option('-A, --all-baselines', 'experiments of every baseline commit')
     .option('--sort-by <key>', 'sort by a param or metric (e.g. accuracy)')
     .option('--desc', 'sort descending')
-    .option('--md', 'print a Markdown table')
+    .option('--only <columns>', 'only these params/metrics (comma-separated keys, file:key or globs like "train.*")', splitList)
+    .option('--drop <columns>', 'leave these params/metrics out (same forms as --only)', splitList)
+    .option('--md', 'print a Markdown table (never cut to the terminal)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples(['rx exp show --sort-by accuracy --desc', 'best first'], ['rx exp show --md', 'for a pull request']))
-    .action(async (opts: { allBaselines?: boolean; sortBy?: string; desc?: boolean; md?: boolean; json?: boolean }, cmd: Command) => {
+    .addHelpText(
+      'after',
+      examples(
+        ['rx exp show --sort-by accuracy --desc', 'best first'],
+        ['rx exp show --only "val_accuracy,train.*"', 'choose the columns'],
+        ['rx exp show --drop "*loss*"', 'leave columns out'],
+        ['rx exp show --md', 'for a pull request'],
+      ),
+    )
+    .action(async (opts: { allBaselines?: boolean; sortBy?: string; desc?: boolean; only?: string[]; drop?: string[]; md?: boolean; json?: boolean }, cmd: Command) => {
       const r = await (await loadExpOps()).expShow(io.context(cmd), { allBaselines: opts.allBaselines, sortBy: opts.sortBy, descending: opts.desc });
       if (opts.json) return io.json(r);
-      const table = expTable(r.rows);
-      io.print(opts.md ? markdownTable(table) : textTable(table));
+      const table = expTable(r.rows, { only: opts.only, drop: opts.drop });
+      if (opts.md) return io.print(markdownTable(table));
+      // A terminal gets what fits its width, saying how much was left out; a pipe gets every column.
+      const width = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || Infinity;
+      const { table: fitted, omitted } = fitColumns(table, width, 2);
+      io.print(textTable(fitted));
+      if (omitted > 0) io.print(`(${omitted} more column${omitted === 1 ? '' : 's'} left out to fit ${width} characters: choose with --only/--drop, or see all with --md or --json)`);
     });
   exp
     .command('diff')
