@@ -14,6 +14,8 @@ function describeDistribution(d: Distribution): string {
   switch (d.kind) {
     case 'uniform':
       return 'uniform';
+    case 'log-uniform':
+      return 'log-uniform';
     case 'truncated-normal':
       return `truncated-normal(mean ${fmt(d.mean)}, std ${fmt(d.std)})`;
     case 'choice':

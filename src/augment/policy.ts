@@ -56,6 +56,8 @@ export function drawMagnitude(op: AugmentOp, u: number): number {
       return truncatedNormal(u, d.mean, d.std, m.min, m.max);
     case 'choice':
       return d.values[Math.min(d.values.length - 1, Math.floor(u * d.values.length))]!;
+    case 'log-uniform':
+      return Math.min(m.max, Math.max(m.min, Math.exp(Math.log(m.min) + (Math.log(m.max) - Math.log(m.min)) * u)));
     default:
       return m.min + (m.max - m.min) * u;
   }

@@ -107,6 +107,8 @@ function normaliseDistribution(d: unknown): Distribution | undefined {
       return { kind: 'truncated-normal', mean: o.mean as number, std: o.std as number };
     case 'choice':
       return { kind: 'choice', values: [...(o.values as number[])] };
+    case 'log-uniform':
+      return { kind: 'log-uniform' };
     default:
       return { kind: 'uniform' };
   }
@@ -208,6 +210,7 @@ function semanticProblems(file: string, raw: RawSpec, locate: Locate): FileProbl
       const d = normaliseDistribution(o.distribution);
       if (d?.kind === 'truncated-normal' && (o.distribution as Record<string, unknown>).mean === undefined) add([...base, 'distribution'], 'truncated-normal requires "mean" and "std"');
       else if (d?.kind === 'truncated-normal' && (o.distribution as Record<string, unknown>).std === undefined) add([...base, 'distribution'], 'truncated-normal requires "std"');
+      if (d?.kind === 'log-uniform' && !(m.min > 0 && m.max > 0)) add([...base, 'distribution'], `log-uniform needs positive magnitude bounds, not [${fmt(m.min)}, ${fmt(m.max)}]`);
       if (d?.kind === 'choice') {
         if ((o.distribution as Record<string, unknown>).values === undefined) add([...base, 'distribution'], 'choice requires "values"');
         else

@@ -27,6 +27,8 @@ export interface Bounds {
 
 export type Distribution =
   | { kind: 'uniform' }
+  /** Uniform in log(magnitude): scale-like ops (zoom, contrast) get as many draws in [0.5, 1] as in [1, 2]. */
+  | { kind: 'log-uniform' }
   | { kind: 'truncated-normal'; mean: number; std: number }
   | { kind: 'choice'; values: number[] };
 

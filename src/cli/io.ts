@@ -18,8 +18,10 @@ export interface CliIO {
   context(cmd: Command): Context;
   /** Writes a JSON document to stdout. */
   json(value: unknown): void;
-  /** Writes lines of text to stdout (nothing under --quiet). */
+  /** Writes lines of text (results) to stdout. */
   print(text: string): void;
+  /** Writes a next-step suggestion to stdout, except under --quiet (results and errors only). */
+  hint(cmd: Command, text: string): void;
   colours: Colours;
   exitCode: number;
 }
@@ -48,6 +50,10 @@ export function createIO(argv: string[], env: Record<string, string | undefined>
     print(text) {
       if (text === '') return;
       process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    },
+    hint(cmd, text) {
+      if ((cmd.optsWithGlobals() as GlobalOptions).quiet) return;
+      io.print(text);
     },
   };
   return io;

@@ -29,7 +29,7 @@ export interface InstallHooksResult {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const HOOK_MARKER = '# installed by rx install-hooks';
-const ATTRIBUTES = [`${LOCK_FILE} merge=rx-lock diff=rx-lock`, '*.rx diff=rx-lock', 'manifest.json diff=rx-lock', 'augment/*.yaml diff=rx-lock'];
+const ATTRIBUTES = [`${LOCK_FILE} merge=rx-lock diff=rx-lock`, '*.rx diff=rx-lock', 'manifest.json diff=rx-lock', 'augment/*.yaml diff=rx-lock', 'models/*.yaml diff=rx-lock', 'data/*.yaml diff=rx-lock'];
 
 export async function installHooks(ctx: Context, options: InstallHooksOptions): Promise<InstallHooksResult> {
   const project = await openProject(ctx.cwd);
@@ -115,6 +115,18 @@ export async function textconv(file: string): Promise<string> {
     } catch {
       return text;
     }
+  }
+  // Model configs and data specs: one `key = value` line per fact, so a diff names the field.
+  if (d.schema === 'rx.model/1' || d.schema === 'rx.data/1') {
+    const { flatten } = await import('../pipeline/values.js');
+    const lines: string[] = [];
+    const walk = (v: unknown, at: string) => {
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}.${i}`));
+      else if (v !== null && typeof v === 'object') for (const [k, x] of flatten(v)) walk(x, at === '' ? k : `${at}.${k}`);
+      else lines.push(`${at} = ${JSON.stringify(v)}`);
+    };
+    walk(d, '');
+    return lines.join('\n') + '\n';
   }
   const short = (h: unknown) => (typeof h === 'string' ? h.slice(0, h.indexOf(':') + 13) : String(h));
   if ('stages' in d && typeof d.stages === 'object') {

@@ -15,13 +15,13 @@ const bounds = {
 
 const distribution = {
   oneOf: [
-    { enum: ['uniform', 'truncated-normal', 'choice'] },
+    { enum: ['uniform', 'log-uniform', 'truncated-normal', 'choice'] },
     {
       type: 'object',
       additionalProperties: false,
       required: ['kind'],
       properties: {
-        kind: { enum: ['uniform', 'truncated-normal', 'choice'] },
+        kind: { enum: ['uniform', 'log-uniform', 'truncated-normal', 'choice'] },
         mean: num,
         std: { type: 'number', exclusiveMinimum: 0 },
         values: { type: 'array', minItems: 1, items: num },

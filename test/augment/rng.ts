@@ -72,6 +72,7 @@ t.test('property: every distribution stays within the magnitude bounds', async (
     { op: 'rotate', p: 1, magnitude: { min: -6, max: -5 }, distribution: { kind: 'truncated-normal', mean: 0, std: 1 } },
     { op: 'rotate', p: 1, magnitude: { min: 4, max: 4 }, distribution: { kind: 'truncated-normal', mean: 0, std: 1 } },
     { op: 'translate', p: 1, magnitude: { min: -1, max: 1 }, distribution: { kind: 'choice', values: [-1, 0, 1] } },
+    { op: 'scale', p: 1, magnitude: { min: 0.5, max: 2 }, distribution: { kind: 'log-uniform' } },
   ];
   for (const op of cases) {
     const seen = new Set<number>();
@@ -87,6 +88,11 @@ t.test('property: every distribution stays within the magnitude bounds', async (
     t.pass(`${op.distribution!.kind} [${op.magnitude!.min}, ${op.magnitude!.max}] within bounds and monotone`);
     if (op.distribution!.kind === 'choice') t.same([...seen].sort(), [-1, 0, 1], 'every choice is reachable');
   }
+  // log-uniform over [0.5, 2]: half the draws below 1, the geometric middle.
+  const zoom: AugmentOp = { op: 'scale', p: 1, magnitude: { min: 0.5, max: 2 }, distribution: { kind: 'log-uniform' } };
+  t.ok(Math.abs(drawMagnitude(zoom, 0.5) - 1) < 1e-12, 'the median is the geometric mean');
+  t.equal(drawMagnitude(zoom, 0), 0.5);
+  t.ok(Math.abs(drawMagnitude(zoom, 0.25) - Math.SQRT1_2) < 1e-12);
   // A truncated normal centred in wide bounds is centred; narrow std concentrates mass.
   let sum = 0;
   let inner = 0;

@@ -18,11 +18,14 @@ export function registerAdd(program: Command, io: CliIO): void {
       const result = await (await loadAddOps()).add(io.context(cmd), { paths, desc: opts.desc });
       if (opts.json) return io.json(result);
       const lines = result.added.map((a) => {
-        const what = a.type === 'dir' ? `${a.nfiles} files, ${formatBytes(a.size)}` : formatBytes(a.size);
+        const what = a.type === 'dir' ? `${a.nfiles} file${a.nfiles === 1 ? '' : 's'}, ${formatBytes(a.size)}` : formatBytes(a.size);
         const verb = a.changed ? 'added' : 'unchanged';
         return `${verb} ${a.path} (${what}) -> ${a.pointer}`;
       });
-      if (result.added.some((a) => a.changed)) lines.push(`to record it in git: git add ${result.added.filter((a) => a.changed).map((a) => a.pointer).join(' ')} .gitignore`);
       io.print(lines.join('\n'));
+      const changed = result.added.filter((a) => a.changed);
+      // Each path's .gitignore is the one beside it (data/.gitignore for data/images).
+      const ignores = [...new Set(changed.map((a) => (a.path.includes('/') ? `${a.path.slice(0, a.path.lastIndexOf('/'))}/.gitignore` : '.gitignore')))];
+      if (changed.length > 0) io.hint(cmd, `to record ${changed.length === 1 ? 'it' : 'them'} in git: git add ${[...changed.map((a) => a.pointer), ...ignores].join(' ')}`);
     });
 }

@@ -1,12 +1,28 @@
 // rx install-hooks, and the commands git calls: rx merge-driver, rx textconv
 import type { Command } from 'commander';
+import { realpathSync } from 'node:fs';
+import * as path from 'node:path';
 // Loaded when the command runs, so that start-up pays only for the command used.
 const loadHooksOps = () => import('../../ops/hooks.js');
 import { examples, type CliIO } from '../io.js';
 
+/**
+ * How git should call this rx: plain `rx` when the rx on PATH is this very one (the config
+ * then survives a Node upgrade and reads the same on every machine), else this Node and
+ * this rx by absolute path.
+ */
 function selfCommand(): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  return `${q(process.execPath)} ${q(process.argv[1] ?? 'rx')}`;
+  const me = process.argv[1];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir || !me) continue;
+    try {
+      if (realpathSync(path.join(dir, 'rx')) === realpathSync(me)) return 'rx';
+    } catch {
+      // not there
+    }
+  }
+  return `${q(process.execPath)} ${q(me ?? 'rx')}`;
 }
 
 export function registerHooks(program: Command, io: CliIO): void {

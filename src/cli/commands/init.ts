@@ -27,7 +27,9 @@ export function registerInit(program: Command, io: CliIO): void {
       if (opts.json) return io.json(result);
       const what = result.created.length === 0 ? 'already an rx project' : `initialised rx project`;
       io.print(`${what} in ${result.root}${result.createdGitRepo ? ' (new git repository)' : ''}`);
-      if (result.template && result.template !== 'empty') io.print(`created the ${result.template} template (${result.created.length} files)${result.tracked ? `; tracking ${result.tracked.join(', ')}` : ''}\nnext: rx repro, then git add -A && git commit`);
-      else if (result.created.length > 0) io.print(`next: rx add DATA, then commit ${result.created.join(' ')} and the pointer files`);
+      if (result.template && result.template !== 'empty') {
+        io.print(`created the ${result.template} template (${result.created.length} file${result.created.length === 1 ? '' : 's'})${result.tracked ? `; tracking ${result.tracked.join(', ')}` : ''}`);
+        io.hint(cmd, 'next: rx repro, then git add -A && git commit');
+      } else if (result.created.length > 0) io.hint(cmd, `next: rx add DATA, then commit ${result.created.join(' ')} and the pointer files`);
     });
 }

@@ -47,6 +47,6 @@ export function registerMigrate(program: Command, io: CliIO): void {
       const produced = result.stages.reduce((n, s) => n + s.rx.length, 0);
       if (result.initialised) io.print(`initialised rx project in ${result.root}`);
       io.print(`wrote ${result.target}: ${produced} stage(s) from ${result.stages.length} in ${result.source}${result.warnings.length > 0 ? `; ${result.warnings.length} thing(s) not converted as written (listed above and atop ${result.target})` : ''}`);
-      io.print(`next: rx dag, rx repro --dry, then git add ${result.target}${result.initialised ? ' .rx' : ''}`);
+      io.hint(cmd, `next: rx dag, rx repro --dry, then git add ${result.target}${result.initialised ? ' .rx' : ''}`);
     });
 }
