@@ -40,14 +40,18 @@ function branch(t: Tap, dir: string, name: string, from: string, change: () => v
 
 t.test('install-hooks configures git and is idempotent', async (t) => {
   const { dir } = hooked(t);
-  t.equal(read(dir, '.gitattributes'), 'rx.lock merge=rx-lock diff=rx-lock\n*.rx diff=rx-lock\nmanifest.json diff=rx-lock\naugment/*.yaml diff=rx-lock\n');
+  t.equal(read(dir, '.gitattributes'), 'rx.lock merge=rx-lock diff=rx-lock\n*.rx diff=rx-lock\nmanifest.json diff=rx-lock\naugment/*.yaml diff=rx-lock\nmodels/*.yaml diff=rx-lock\ndata/*.yaml diff=rx-lock\n');
   t.match(gitOk(dir, ['check-attr', 'merge', 'diff', '--', 'rx.lock']), 'rx.lock: merge: rx-lock\nrx.lock: diff: rx-lock');
   t.match(gitOk(dir, ['config', 'merge.rx-lock.driver']), /merge-driver %O %A %B %P/);
   t.match(gitOk(dir, ['config', 'diff.rx-lock.textconv']), /textconv/);
   const hook = path.join(dir, '.git', 'hooks', 'pre-commit');
   t.ok(statSync(hook).mode & 0o100, 'the hook is executable');
+  // Model configs and data specs diff as one key = value line per fact.
+  writeFileSync(path.join(dir, 'm.yaml'), 'schema: rx.model/1\nblocks:\n  - {type: conv, filters: 16}\n');
+  const tc = rx(dir, ['textconv', 'm.yaml']);
+  t.equal(tc.stdout, 'schema = "rx.model/1"\nblocks.0.type = "conv"\nblocks.0.filters = 16\n');
   t.equal(rx(dir, ['install-hooks']).code, 0, 'a second install is fine');
-  t.equal(read(dir, '.gitattributes'), 'rx.lock merge=rx-lock diff=rx-lock\n*.rx diff=rx-lock\nmanifest.json diff=rx-lock\naugment/*.yaml diff=rx-lock\n', 'no duplicate attributes');
+  t.equal(read(dir, '.gitattributes'), 'rx.lock merge=rx-lock diff=rx-lock\n*.rx diff=rx-lock\nmanifest.json diff=rx-lock\naugment/*.yaml diff=rx-lock\nmodels/*.yaml diff=rx-lock\ndata/*.yaml diff=rx-lock\n', 'no duplicate attributes');
 
   writeFileSync(hook, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   const skipped = outputAs('install-hooks', rx(dir, ['install-hooks', '--json']));
