@@ -88,8 +88,9 @@ export function formatProblem(p: FileProblem): string {
 
 export class InvalidFileError extends RxError {
   readonly problems: FileProblem[];
-  constructor(problems: FileProblem[], options: RxErrorOptions = {}) {
-    super('RX_INVALID_FILE', ExitCode.invalidFile, problems.map(formatProblem).join('\n'), {
+  /** `code` names a more specific refusal (e.g. RX_YAML_TOO_DEEP); the default is RX_INVALID_FILE. */
+  constructor(problems: FileProblem[], options: RxErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'RX_INVALID_FILE', ExitCode.invalidFile, problems.map(formatProblem).join('\n'), {
       ...options,
       data: { problems, ...options.data },
     });

@@ -26,7 +26,7 @@ async function dataOf(project: Project, side: Side, pr: ProjectRepo | undefined)
     if (text === undefined) continue;
     let p: { path?: unknown; type?: unknown; hash?: unknown; size?: unknown; nfiles?: unknown };
     try {
-      p = parseYaml(text) as typeof p;
+      p = parseYaml(text, rel) as typeof p;
     } catch {
       continue;
     }

@@ -136,7 +136,7 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
       if (!files.includes(file)) files.push(file);
     }
     const configText = await fsp.readFile(absPath(project.root, CONFIG_FILE), 'utf8');
-    const config = (parseYaml(configText) ?? { schema: 1 }) as Record<string, unknown>;
+    const config = (parseYaml(configText, CONFIG_FILE) ?? { schema: 1 }) as Record<string, unknown>;
     await fsp.writeFile(absPath(dir, CONFIG_FILE), stringifyYaml({ ...config, cache: project.store.dir }));
     const inner: Context = { ...ctx, cwd: dir };
     // Tracked data and HEAD's stage outputs from the store: unchanged stages need not run.
@@ -270,7 +270,7 @@ async function valuesAt(pr: ProjectRepo, commit: string, extra: { file: string; 
   for (const [file, keys] of used) {
     const t = await read(file);
     if (t === undefined) continue;
-    const doc = parseYaml(t);
+    const doc = parseYaml(t, file);
     const label = (k: string) => (file === 'params.yaml' ? k : `${file}:${k}`);
     for (const [k, v] of flatten(doc)) if (keys === null || [...keys].some((key) => k === key || k.startsWith(key + '.'))) params[label(k)] = v;
     // Keys into lists (blocks.0.filters) are not among the flattened ones: read them by path.
@@ -285,7 +285,7 @@ async function valuesAt(pr: ProjectRepo, commit: string, extra: { file: string; 
       if (o.kind !== 'metric') continue;
       const t = await read(o.path);
       if (t === undefined) continue;
-      for (const [k, v] of flatten(parseYaml(t))) if (typeof v === 'number' || typeof v === 'boolean') metrics[`${o.path}:${k}`] = v;
+      for (const [k, v] of flatten(parseYaml(t, o.path))) if (typeof v === 'number' || typeof v === 'boolean') metrics[`${o.path}:${k}`] = v;
     }
   }
   return { params, metrics };

@@ -3,7 +3,7 @@
 // runs `rx verify --no-store`.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseYaml } from '../core/yaml.js';
+import { parseYaml, LOCK_YAML_LIMITS } from '../core/yaml.js';
 import type { Context } from '../core/context.js';
 import { RxError, ExitCode } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -96,7 +96,8 @@ export async function textconv(file: string): Promise<string> {
   const text = await fsp.readFile(file, 'utf8');
   let doc: unknown;
   try {
-    doc = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
+    // Any kind of file may be shown, a lock among them: the lock's size limit.
+    doc = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text, file, LOCK_YAML_LIMITS);
   } catch {
     return text;
   }

@@ -51,7 +51,7 @@ async function readVarsFile(root: string, rel: string): Promise<unknown> {
   const text = await readText(absPath(root, rel));
   if (text === undefined) return undefined;
   try {
-    return parseYaml(text);
+    return parseYaml(text, rel);
   } catch {
     return undefined;
   }
@@ -102,8 +102,9 @@ export async function migrateDvc(ctx: Context, options: MigrateDvcOptions = {}):
   const paramsText = await readText(path.join(root, DEFAULT_PARAMS_FILE));
   let params: unknown;
   try {
-    params = paramsText === undefined ? undefined : parseYaml(paramsText);
+    params = paramsText === undefined ? undefined : parseYaml(paramsText, DEFAULT_PARAMS_FILE);
   } catch (err) {
+    if (err instanceof InvalidFileError) throw err; // located by the YAML reader
     throw new InvalidFileError([{ file: DEFAULT_PARAMS_FILE, message: (err as Error).message.split('\n')[0]! }]);
   }
   const files: Record<string, unknown> = {};

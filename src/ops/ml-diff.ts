@@ -31,7 +31,7 @@ async function readTyped(side: Side, rel: string): Promise<Typed | undefined> {
   if (text === undefined) return undefined;
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text, rel);
   } catch {
     return undefined;
   }

@@ -4,7 +4,6 @@
 import { parseYaml } from '../core/yaml.js';
 import type { Context } from '../core/context.js';
 import { compareStrings } from '../core/canonical.js';
-import { InvalidFileError } from '../core/errors.js';
 import { openProject, type Project } from '../store/project.js';
 import { loadPipelineFrom, type Pipeline } from '../pipeline/definition.js';
 import { flatten, diffValues, type ValueRow } from '../pipeline/values.js';
@@ -20,11 +19,7 @@ export interface DiffResult {
 async function parseFile(side: Side, file: string): Promise<unknown> {
   const text = await side.read(file);
   if (text === undefined) return undefined;
-  try {
-    return parseYaml(text);
-  } catch (err) {
-    throw new InvalidFileError([{ file: side.label === WORKSPACE ? file : `${side.label}:${file}`, message: (err as Error).message.split('\n')[0]! }]);
-  }
+  return parseYaml(text, side.label === WORKSPACE ? file : `${side.label}:${file}`);
 }
 
 /** A value outside the stages' params that is compared too (an experiment's -S override of models/cnn.yaml). */

@@ -75,7 +75,7 @@ async function missingData(project: Project, repoFiles: TreeFile[], read: (f: Tr
     if (!f.path.endsWith(POINTER_SUFFIX)) continue;
     let p: { hash?: unknown; type?: unknown };
     try {
-      p = parseYaml(await read(f)) as { hash?: unknown; type?: unknown };
+      p = parseYaml(await read(f), f.path) as { hash?: unknown; type?: unknown };
     } catch {
       continue; // an unreadable pointer fails the checkout with its location
     }
@@ -99,7 +99,7 @@ async function metricValues(files: string[], read: (rel: string) => Promise<stri
     const t = await read(file);
     if (t === undefined) continue;
     try {
-      out.set(file, flatten(parseYaml(t)));
+      out.set(file, flatten(parseYaml(t, file)));
     } catch {
       out.set(file, new Map([['(unparseable)', t]]));
     }
@@ -217,7 +217,7 @@ export async function reproRev(ctx: Context, options: RevReproOptions): Promise<
     await fsp.mkdir(dir, { recursive: true });
     await materialiseFiles(repo, files, dir);
     // The copy shares the project's store, with the commit's own settings otherwise.
-    const config = (parseYaml((await readAt(CONFIG_FILE)) ?? 'schema: 1') ?? { schema: 1 }) as Record<string, unknown>;
+    const config = (parseYaml((await readAt(CONFIG_FILE)) ?? 'schema: 1', `${options.rev}:${CONFIG_FILE}`) ?? { schema: 1 }) as Record<string, unknown>;
     await fsp.mkdir(path.join(dir, '.rx'), { recursive: true });
     await fsp.writeFile(path.join(dir, CONFIG_FILE), stringifyYaml({ ...config, cache: project.store.dir }));
     // Belt and braces: the tree written out defines exactly the commands shown.

@@ -310,13 +310,8 @@ export async function loadPipelineFrom(read: FileReader, parsed?: ParsedCache): 
   const text = await read(PIPELINE_FILE);
   if (text === undefined) return undefined;
   const { value, locate } = parseYamlLocated<RawPipeline>(PIPELINE_FILE, text, pipelineSchema, parsed);
-  let params: unknown;
   const paramsText = await read(DEFAULT_PARAMS_FILE);
-  try {
-    params = paramsText === undefined ? undefined : parseYaml(paramsText);
-  } catch (err) {
-    throw new InvalidFileError([{ file: DEFAULT_PARAMS_FILE, message: (err as Error).message.split('\n')[0]! }]);
-  }
+  const params = paramsText === undefined ? undefined : parseYaml(paramsText, DEFAULT_PARAMS_FILE);
   return expandPipeline(value, locate, params);
 }
 

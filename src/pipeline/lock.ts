@@ -4,7 +4,7 @@
 // canonical entry without its outputs.
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { stringifyYaml } from '../core/yaml.js';
+import { stringifyYaml, LOCK_YAML_LIMITS } from '../core/yaml.js';
 import { canonicalJson, compareStrings, sortedKeys } from '../core/canonical.js';
 import { absPath, unsafePathReason, UnsafePathError } from '../core/paths.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -121,7 +121,7 @@ export function parseLock(text: string, file = LOCK_FILE, parsed?: ParsedCache):
       hint: 'upgrade rx to read this lock',
     });
   }
-  const { value, locate } = parseYamlLocated<Lock>(file, text, lockSchema, parsed);
+  const { value, locate } = parseYamlLocated<Lock>(file, text, lockSchema, parsed, LOCK_YAML_LIMITS);
   // Paths in a lock decide where checkout and repro write: each one passes the path guard.
   const problems: FileProblem[] = [];
   for (const [name, stage] of Object.entries(value.stages)) {

@@ -3,7 +3,7 @@
 // targets any file; a bare `key.path=value` targets params.yaml. The key must exist unless
 // written `+key=value` (a typo must not silently add a parameter). Pure.
 import { UsageError } from '../core/errors.js';
-import { yamlLib, parseYaml } from '../core/yaml.js';
+import { parseYaml, parseYamlDocument } from '../core/yaml.js';
 import { DEFAULT_PARAMS_FILE } from './definition.js';
 import { getPath } from './template.js';
 
@@ -30,7 +30,7 @@ export function parseOverride(arg: string): Override {
   if (key === '' || key.split('.').some((s) => s === '')) throw new UsageError(`-S ${arg}: "${key}" is not a key path`);
   let value: unknown;
   try {
-    value = rawValue === '' ? '' : parseYaml(rawValue);
+    value = rawValue === '' ? '' : parseYaml(rawValue, `-S ${arg}`);
   } catch {
     value = rawValue;
   }
@@ -49,8 +49,7 @@ export function applyOverrides(file: string, text: string, overrides: Override[]
     }
     return JSON.stringify(doc, null, 2) + '\n';
   }
-  const doc = yamlLib().parseDocument(text);
-  if (doc.errors.length > 0) throw new UsageError(`${file}: cannot apply -S: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const { doc } = parseYamlDocument(file, text);
   for (const o of mine) {
     if (!o.add && !doc.hasIn(o.segments)) throw unknownKey(o);
     doc.setIn(o.segments, o.value);

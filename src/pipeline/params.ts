@@ -1,6 +1,6 @@
 // Parameter values a stage depends on, read from params files (YAML or JSON) by dotted key.
 import { parseYaml } from '../core/yaml.js';
-import type { FileProblem } from '../core/errors.js';
+import { InvalidFileError, type FileProblem } from '../core/errors.js';
 import { getPath } from './template.js';
 import { workspaceReader, type FileReader, type ParamSpec } from './definition.js';
 import type { LockParams } from './lock.js';
@@ -15,7 +15,7 @@ export function paramsReaderFrom(read: FileReader): ParamsReader {
     if (!p) {
       p = read(file).then((text) => {
         if (text === undefined) throw Object.assign(new Error(`${file}: not found`), { code: 'ENOENT' });
-        return parseYaml(text) as unknown;
+        return parseYaml(text, file);
       });
       cache.set(file, p);
     }
@@ -36,12 +36,20 @@ export async function paramValues(specs: ParamSpec[], read: ParamsReader, usedBy
     try {
       doc = await read(spec.file);
     } catch (err) {
+      if (err instanceof InvalidFileError) {
+        problems.push(...err.problems);
+        continue;
+      }
       const e = err as NodeJS.ErrnoException;
       problems.push({ file: spec.file, message: e.code === 'ENOENT' ? `params file not found (used by stage ${usedBy})` : (e.message ?? String(err)).split('\n')[0]! });
       continue;
     }
     if (spec.keys === null) {
       values[spec.file] = (doc ?? {}) as Record<string, unknown>;
+      continue;
+    }
+    if (doc === null && spec.keys.length > 0) {
+      problems.push({ file: spec.file, message: `the file is empty; expected a mapping with ${spec.keys.join(', ')} (used by stage ${usedBy})` });
       continue;
     }
     const got: Record<string, unknown> = {};

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import type { ValidateFunction, ErrorObject } from 'ajv';
 import type { Node, Document } from 'yaml';
-import { yamlLib } from '../core/yaml.js';
+import { yamlLib, parseYamlDocument, type YamlLimits } from '../core/yaml.js';
 import { InvalidFileError, type FileProblem } from '../core/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -220,42 +220,30 @@ function cacheKey(text: string, schema: object): string {
  * locate any path in it (for errors found later, such as template or graph errors).
  * Throws InvalidFileError (exit 4) listing every problem with file:line:col and field.
  */
-export function parseYamlLocated<T>(file: string, text: string, schema: object, cache?: ParsedCache): { value: T; locate: Locate } {
+export function parseYamlLocated<T>(file: string, text: string, schema: object, cache?: ParsedCache, limits?: YamlLimits): { value: T; locate: Locate } {
   const key = cache ? cacheKey(text, schema) : '';
   const hit = cache?.get(key);
   if (hit !== undefined) {
     // Locations are only needed for errors: parse again lazily then.
     let located: Locate | undefined;
-    return { value: hit as T, locate: (segments) => (located ??= parseYamlLocated<T>(file, text, schema).locate)(segments) };
+    return { value: hit as T, locate: (segments) => (located ??= parseYamlLocated<T>(file, text, schema, undefined, limits).locate)(segments) };
   }
-  const result = parseYamlUncached<T>(file, text, schema);
+  const result = parseYamlUncached<T>(file, text, schema, limits);
   cache?.set(key, result.value);
   return result;
 }
 
-function parseYamlUncached<T>(file: string, text: string, schema: object): { value: T; locate: Locate } {
-  const { LineCounter, parseDocument } = yamlLib();
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const lines = text.split('\n');
-    const problems = doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      return { file, line: pos.line, column: pos.col, message: e.message.split('\n')[0]! };
-    });
-    // The commonest trap: ${...} unquoted inside [ ] or { } reads as a flow mapping.
-    const templated = problems.some((p) => /[[{].*\$\{/.test(lines[p.line - 1] ?? ''));
-    throw new InvalidFileError(problems, templated ? { hint: 'quote values with ${...} inside [ ] or { }, e.g. outs: ["out/${item}"]' } : {});
-  }
+function parseYamlUncached<T>(file: string, text: string, schema: object, limits?: YamlLimits): { value: T; locate: Locate } {
+  const { doc, lineCounter, value, empty } = parseYamlDocument(file, text, limits);
   const locate: Locate = (segments) => {
     const offset = nodeAt(doc, segments.map(String))?.range?.[0];
     if (offset === undefined) return undefined;
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-  const value: unknown = doc.toJS();
   const validate = validatorFor(schema);
   if (validate(value)) return { value: value as T, locate };
+  if (empty) throw new InvalidFileError([{ file, line: 1, column: 1, message: emptyFileMessage(schema) }]);
   // "must match then/else schema" only repeats the errors of the branch itself.
   const problems: FileProblem[] = collapseAlternatives(validate.errors ?? [], schema).filter((e) => e.keyword !== 'if').map((e) => {
     const d = describe(e);
@@ -267,6 +255,13 @@ function parseYamlUncached<T>(file: string, text: string, schema: object): { val
     return { file, line: pos.line, column: pos.col, field: fieldName(d.segments), message: d.message };
   });
   throw new InvalidFileError(dedupeProblems(problems));
+}
+
+/** What an empty file should have held: "(root): must be object" says it less plainly. */
+function emptyFileMessage(schema: object): string {
+  const required = (schema as { required?: unknown }).required;
+  const keys = Array.isArray(required) ? required.filter((k): k is string => typeof k === 'string') : [];
+  return `the file is empty; expected a mapping${keys.length > 0 ? ` with ${keys.join(', ')}` : ''}`;
 }
 
 /** oneOf/anyOf failures repeat themselves per branch; keep each located message once. */

@@ -5,7 +5,7 @@
 // restores the workspace part of it; push and pull will send it. References are read
 // leniently (a hash is a hash wherever it is written): nothing here writes a file.
 import { promises as fsp } from 'node:fs';
-import { parseYaml } from '../core/yaml.js';
+import { parseYaml, LOCK_YAML_LIMITS } from '../core/yaml.js';
 import type { Reporter } from '../core/context.js';
 import { absPath } from '../core/paths.js';
 import { findGitRoot, openRepo, refTips, ancestryOf, commitTree, forEachMatchingBlob } from '../git/repo.js';
@@ -55,7 +55,7 @@ function validHash(h: unknown): h is string {
 export function lockOutputs(text: string): { path: string; hash: string; dir: boolean; stage: string }[] {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text, 'rx.lock', LOCK_YAML_LIMITS);
   } catch {
     return [];
   }
@@ -75,7 +75,7 @@ export function lockOutputs(text: string): { path: string; hash: string; dir: bo
 /** A pointer text's hash, leniently. */
 function pointerRoot(text: string): { hash: string; dir: boolean } | undefined {
   try {
-    const p = parseYaml(text) as { hash?: unknown; type?: unknown } | null;
+    const p = parseYaml(text, 'pointer') as { hash?: unknown; type?: unknown } | null;
     return validHash(p?.hash) ? { hash: p.hash, dir: p.type === 'dir' } : undefined;
   } catch {
     return undefined;
