@@ -39,7 +39,7 @@ t.test('the shipped digits spec and the fixture spec parse', async (t) => {
   t.equal(spec.sources.noisy!.split, 'train');
   t.equal(spec.sources.synthetic!.split, 'train');
   t.equal(spec.sources.clean!.provenance!.licence, 'CC BY 4.0');
-  validateJson(dataSpecSchema, parseYaml(text), 'digits.yaml');
+  validateJson(dataSpecSchema, parseYaml(text, 'digits.yaml'), 'digits.yaml');
   t.ok(parseDataSpec('s.yaml', digitsSpecYaml()).spec);
 });
 
