@@ -16,7 +16,8 @@ export function renderSummary(s: ManifestSummary): string {
     right: [2, 3, 4, 5, 6, 7, 8],
   });
   const splits = textTable({
-    headers: ['split', 'count', 'share', 'target'],
+    // 'requested': the share the spec's split ratios ask for, beside the share reached.
+    headers: ['split', 'count', 'share', 'requested'],
     rows: s.splits.map((r) => [r.split, String(r.count), pct(r.fraction), pct(r.target)]),
     right: [1, 2, 3],
   });
@@ -33,10 +34,22 @@ function budgetText(b: { count: number } | { fraction: number; of: number } | un
   return 'count' in b ? String(b.count) : `${b.fraction} of ${b.of}`;
 }
 
+/** A manifest header value as a reader wants it: a spec as `path (hash)`, other objects as key=value. */
+function headerValue(v: unknown): string {
+  if (v === undefined || v === null) return '(none)';
+  if (typeof v !== 'object') return typeof v === 'string' ? v : JSON.stringify(v);
+  const o = v as Record<string, unknown>;
+  if (typeof o.path === 'string' && typeof o.hash === 'string') return `${o.path} (${o.hash.slice(0, o.hash.indexOf(':') + 13)})`;
+  if (Array.isArray(v)) return v.map(headerValue).join(', ');
+  return Object.entries(o)
+    .map(([k, x]) => `${k}=${typeof x === 'object' && x !== null ? headerValue(x) : String(x)}`)
+    .join(', ');
+}
+
 export function renderDiff(d: ManifestDiff): string {
   if (!d.changed) return `${d.a} and ${d.b}: no data changes`;
   const out: string[] = [`data diff ${d.a} -> ${d.b}`];
-  for (const h of d.header) out.push(`  ${h.field}: ${JSON.stringify(h.before)} -> ${JSON.stringify(h.after)}`);
+  for (const h of d.header) out.push(`  ${h.field}: ${headerValue(h.before)} -> ${headerValue(h.after)}`);
   const changedSources = d.sources.filter((s) => s.change !== 'unchanged');
   if (changedSources.length > 0) {
     out.push(

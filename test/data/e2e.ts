@@ -88,7 +88,7 @@ t.test('show, diff (paths and REV:path), audit with --json and text', async (t) 
   t.equal(show.byClass.length, 10);
   const text = rx(dir, ['data', 'show', 'out/a/manifest.json']);
   t.match(text.stdout, /^out\/a\/manifest.json: 2300 samples, 8x8x1 \(max 16\), 10 classes/);
-  t.match(text.stdout, /split\s+count\s+share\s+target/);
+  t.match(text.stdout, /split\s+count\s+share\s+requested/);
 
   const spec = readFileSync(path.join(dir, 'data/digits.yaml'), 'utf8');
   writeTree(dir, { 'data/digits.yaml': spec.replace('budget: {count: 400}', 'budget: {count: 300}') });
