@@ -208,7 +208,8 @@ export function augmentSampleTraced(
         const u = uniformScratch(H * W);
         stream.fillPixelUniform(i, PIXEL_DRAWS, u, H * W);
         const [pepper, salt] = px.saltAndPepper(run.cur, shape, v, u);
-        trace?.push(`salt-and-pepper ${fmt(v)} (${pepper} black, ${salt} white)`);
+        // Drawn but hitting no pixel: say it changed nothing rather than list it as applied.
+        trace?.push(pepper + salt === 0 ? `salt-and-pepper ${fmt(v)} hit no pixel (image unchanged)` : `salt-and-pepper ${fmt(v)} (${pepper} black, ${salt} white)`);
         break;
       }
       case 'blur': {

@@ -170,6 +170,14 @@ t.test('salt and pepper in a spec changes about amount of the pixels, as the tra
   const white = r.image.filter((v) => v === 1).length;
   t.ok(black + white > 50 && black + white < 110, `${black + white} of 400 changed`);
   t.same(trace, [`salt-and-pepper 0.2 (${black} black, ${white} white)`]);
+  // An amount too small to hit any pixel of a small image is traced as changing nothing.
+  const tiny = spec(['{op: salt-and-pepper, magnitude: {min: 0.001, max: 0.001}}']);
+  const s4 = gray(4, 4);
+  const flat = new Float32Array(16).fill(0.5);
+  const quiet: string[] = [];
+  const q = augmentSampleTraced(tiny, flat, s4, context(), undefined, quiet);
+  t.same([...q.image], [...flat], 'unchanged');
+  t.same(quiet, ['salt-and-pepper 0.001 hit no pixel (image unchanged)']);
 });
 
 t.test('each op of the taxonomy runs on a multi-channel image and keeps values in range', async (t) => {
