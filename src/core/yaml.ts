@@ -49,7 +49,7 @@ export const YAML_LIMITS: YamlLimits = {
  * rx.lock grows with the project (about six lines per recorded file); rx writes it. Parsing
  * one near these limits takes minutes: they bound a hostile lock, not a comfortable one.
  */
-export const LOCK_YAML_LIMITS: YamlLimits = { ...YAML_LIMITS, maxBytes: 32 * 1024 * 1024, maxEntries: 2_000_000 };
+export const LOCK_YAML_LIMITS: YamlLimits = { ...YAML_LIMITS, maxBytes: 32 * 1024 * 1024, maxEntries: 500_000 };
 
 /** Stable codes of the limit errors (all InvalidFileError, exit 4). */
 export const YAML_LIMIT_CODES = {
