@@ -1,0 +1,384 @@
+// The deterministic schedule of a search: which ledger line comes next, given the lines so
+// far and the results that have arrived. With `parallel: K`, suggestion n sees the results of
+// trials 0..n-K and treats n-K+1..n-1 as running (constant liars), and the result of trial m
+// is written just before suggestion m+K. So the ledger is one sequence whatever the timing of
+// the workers or the number of jobs up to K, and an interrupted search resumes at its last
+// line. Run, resume and replay all drive this one machine; it is pure (samplers are injected).
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical.js';
+import type { Config, Method, Param, Sampler, Space, Trial } from './types.js';
+import { isActive, snapNumeric, toInternal } from './space.js';
+import { LEDGER_FORMAT, type HeaderEvent, type LedgerEvent, type PhaseEvent, type ResultEvent, type StopEvent, type SuggestEvent, type TrialEvent, type EndEvent } from './ledger.js';
+
+export interface SchedulePhase {
+  method: Method;
+  trials?: number;
+  options?: Record<string, unknown>;
+  refine?: { shrink: number };
+}
+
+/** What the schedule needs of a search spec (src/search/spec.ts's SearchSpec has all of it). */
+export interface ScheduleSpec {
+  name: string;
+  hash: string;
+  objective: { metric: string; direction: 'maximize' | 'minimize' };
+  seed: number;
+  seeds: number[];
+  parallel: number;
+  budget: { trials?: number; timeSeconds?: number };
+  stop: { noImprovement?: number; target?: number };
+  phases: SchedulePhase[];
+  space: Space;
+}
+
+/** A finished run of one configuration on one seed, as the executor reports it. */
+export interface RunOutcome {
+  status: 'complete' | 'failed';
+  ref: string;
+  value?: number;
+  metrics?: Record<string, number>;
+  exitCode?: number;
+  log?: string;
+  error?: string;
+}
+
+export type OutcomeLookup = (trial: number, seed: number) => RunOutcome | undefined;
+
+export type NextStep = { event: LedgerEvent } | { wait: { trial: number; seed: number }[] } | { done: true };
+
+export interface SamplerSet {
+  get(method: Method): Sampler;
+  versions: Record<string, string>;
+}
+
+interface Slot {
+  number: number;
+  phase: number;
+  config: Config;
+  results: Map<number, ResultEvent>;
+  summary?: TrialEvent;
+}
+
+export function priorsHash(space: Space): string {
+  const priors = space.params.map((p) => ({
+    name: p.name,
+    prior: p.type === 'categorical' ? (p.weights ?? null) : p.type === 'simplex' ? (p.dirichlet ?? null) : (p.prior ?? null),
+  }));
+  return createHash('sha256').update(canonicalJson(priors)).digest('hex');
+}
+
+export function headerFor(spec: ScheduleSpec, baseline: string, samplers: SamplerSet): HeaderEvent {
+  return {
+    type: 'search',
+    format: LEDGER_FORMAT,
+    search: spec.name,
+    spec: spec.hash,
+    priors: priorsHash(spec.space),
+    samplers: samplers.versions,
+    seed: spec.seed,
+    seeds: spec.seeds,
+    parallel: spec.parallel,
+    baseline,
+    objective: spec.objective,
+  };
+}
+
+/** Bounds of a numeric parameter shrunk to `shrink` of its (internal-scale) range around a value. */
+export function shrinkBounds(p: Extract<Param, { type: 'float' | 'int' }>, around: number, shrink: number): [number, number] {
+  const L = toInternal(p, p.low);
+  const H = toInternal(p, p.high);
+  const w = (H - L) * shrink;
+  const c = toInternal(p, around);
+  let lo = Math.max(L, c - w / 2);
+  const hi = Math.min(H, lo + w);
+  lo = Math.max(L, hi - w);
+  let low = p.log ? Math.exp(lo) : lo;
+  let high = p.log ? Math.exp(hi) : hi;
+  if (p.type === 'int') {
+    low = p.low + Math.ceil((low - p.low) / p.step - 1e-9) * p.step;
+    high = p.low + Math.floor((high - p.low) / p.step + 1e-9) * p.step;
+    if (high <= low) {
+      // At least two values stay, so the phase still has something to choose.
+      high = Math.min(p.high, low + p.step);
+      low = Math.max(p.low, high - p.step);
+    }
+  } else {
+    low = Math.max(p.low, Math.min(low, around));
+    high = Math.min(p.high, Math.max(high, around));
+  }
+  return [low, high];
+}
+
+export class Schedule {
+  readonly header: HeaderEvent;
+  private readonly spec: ScheduleSpec;
+  private readonly samplers: SamplerSet;
+  private readonly slots: Slot[] = [];
+  private summarized = 0;
+  private phase = -1;
+  private phaseSpace: Space;
+  private stopped: StopEvent | undefined;
+  private ended = false;
+  private needStart = false;
+  private needDecision = false;
+  private best: { trial: number; value: number } | undefined;
+  private readonly written: LedgerEvent[] = [];
+
+  constructor(spec: ScheduleSpec, header: HeaderEvent, samplers: SamplerSet) {
+    this.spec = spec;
+    this.header = header;
+    this.samplers = samplers;
+    this.phaseSpace = spec.space;
+    this.written.push(header);
+  }
+
+  get events(): readonly LedgerEvent[] {
+    return this.written;
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  get trialCount(): number {
+    return this.slots.length;
+  }
+
+  get incumbent(): { trial: number; value: number } | undefined {
+    return this.best;
+  }
+
+  /** Runs the schedule owes: suggested trials' seeds with no result line yet. */
+  pendingRuns(): { trial: number; seed: number; config: Config }[] {
+    const out: { trial: number; seed: number; config: Config }[] = [];
+    for (const s of this.slots) {
+      if (s.summary) continue;
+      for (const seed of this.spec.seeds) if (!s.results.has(seed)) out.push({ trial: s.number, seed, config: s.config });
+    }
+    return out;
+  }
+
+  configOf(trial: number): Config | undefined {
+    return this.slots[trial]?.config;
+  }
+
+  private loss(value: number): number {
+    return this.spec.objective.direction === 'maximize' ? -value : value;
+  }
+
+  private better(a: number, b: number): boolean {
+    return this.spec.objective.direction === 'maximize' ? a > b : a < b;
+  }
+
+  private phaseOf(n: number): number {
+    let start = 0;
+    for (let i = 0; i < this.spec.phases.length; i++) {
+      const t = this.spec.phases[i]!.trials;
+      if (t === undefined || n < start + t) return i;
+      start += t;
+    }
+    return this.spec.phases.length - 1;
+  }
+
+  /** The next line of the ledger, or what it waits for. `timeUp`: the wall-time budget is spent. */
+  next(lookup: OutcomeLookup, options: { timeUp?: boolean } = {}): NextStep {
+    if (this.ended) return { done: true };
+    const K = this.spec.parallel;
+    if (this.needStart) {
+      const last = this.slots[this.slots.length - 1]!;
+      return { event: { type: 'start', trial: last.number, seeds: [...this.spec.seeds] } };
+    }
+    if (this.needDecision && !this.stopped) {
+      const stop = this.decide();
+      if (stop) return { event: stop };
+    }
+    const n = this.slots.length;
+    const due = this.summarized < n && (this.stopped !== undefined || this.summarized <= n - K) ? this.summarized : undefined;
+    if (due !== undefined) {
+      const slot = this.slots[due]!;
+      for (const seed of this.spec.seeds) {
+        if (slot.results.has(seed)) continue;
+        const o = lookup(due, seed);
+        if (!o) return { wait: this.spec.seeds.filter((s) => !slot.results.has(s)).map((s) => ({ trial: due, seed: s })) };
+        return { event: resultEvent(due, seed, o) };
+      }
+      return { event: this.summary(slot) };
+    }
+    if (this.stopped) return { event: this.end() };
+    if (this.spec.budget.trials !== undefined && n >= this.spec.budget.trials) return { event: { type: 'stop', reason: 'budget', values: { trials: this.spec.budget.trials } } };
+    if (options.timeUp) return { event: { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null } } };
+    const phase = this.phaseOf(n);
+    if (phase !== this.phase) return { event: this.phaseEvent(phase, n) };
+    return { event: this.suggest(n) };
+  }
+
+  private decide(): StopEvent | undefined {
+    const last = this.summarized - 1;
+    const { target, noImprovement } = this.spec.stop;
+    if (target !== undefined && this.best && (this.best.value === target || this.better(this.best.value, target))) {
+      return { type: 'stop', reason: 'target', values: { target, trial: this.best.trial, value: this.best.value } };
+    }
+    if (noImprovement !== undefined) {
+      const since = this.best ? last - this.best.trial : last + 1;
+      if (since >= noImprovement) return { type: 'stop', reason: 'no-improvement', values: { limit: noImprovement, since, best: this.best?.trial ?? null, value: this.best?.value ?? null } };
+    }
+    return undefined;
+  }
+
+  private summary(slot: Slot): TrialEvent {
+    const values = this.spec.seeds.map((s) => {
+      const r = slot.results.get(s)!;
+      return r.status === 'complete' && r.value !== undefined ? r.value : null;
+    });
+    const failed = values.some((v) => v === null);
+    let incumbent = this.best ?? null;
+    const ev: TrialEvent = { type: 'trial', trial: slot.number, state: failed ? 'failed' : 'complete', values, incumbent };
+    if (!failed) {
+      const mean = (values as number[]).reduce((a, b) => a + b, 0) / values.length;
+      ev.value = mean;
+      if (!incumbent || this.better(mean, incumbent.value)) incumbent = { trial: slot.number, value: mean };
+      ev.incumbent = incumbent;
+    }
+    return ev;
+  }
+
+  private end(): EndEvent {
+    let complete = 0;
+    let failed = 0;
+    for (const s of this.slots) {
+      if (s.summary?.state === 'complete') complete++;
+      else failed++;
+    }
+    const best = this.best ? { trial: this.best.trial, value: this.best.value, config: this.slots[this.best.trial]!.config } : null;
+    return { type: 'end', trials: this.slots.length, complete, failed, best };
+  }
+
+  private phaseEvent(phase: number, n: number): PhaseEvent {
+    const p = this.spec.phases[phase]!;
+    const ev: PhaseEvent = { type: 'phase', phase, method: p.method, trial: n };
+    if (p.options) ev.options = p.options;
+    if (p.refine) {
+      const bounds: Record<string, [number, number]> = {};
+      const inc = this.best ? this.slots[this.best.trial]!.config : undefined;
+      for (const q of this.spec.space.params) {
+        if (q.type !== 'float' && q.type !== 'int') continue;
+        const v = inc?.[q.name];
+        bounds[q.name] = typeof v === 'number' ? shrinkBounds(q, v, p.refine.shrink) : [q.low, q.high];
+      }
+      ev.refine = { shrink: p.refine.shrink, incumbent: this.best?.trial ?? null, bounds };
+    }
+    return ev;
+  }
+
+  /** The space of a phase: the spec's, with a refinement's bounds. */
+  private spaceFor(ev: PhaseEvent): Space {
+    if (!ev.refine) return this.spec.space;
+    const bounds = ev.refine.bounds;
+    return {
+      params: this.spec.space.params.map((q) => {
+        const b = bounds[q.name];
+        if (!b || (q.type !== 'float' && q.type !== 'int')) return q;
+        const { grid, ...rest } = q;
+        const kept = grid?.filter((g) => g >= b[0] && g <= b[1]);
+        return kept && kept.length > 0 ? { ...rest, low: b[0], high: b[1], grid: kept } : { ...rest, low: b[0], high: b[1] };
+      }),
+    };
+  }
+
+  /** A configuration seen through the phase's space: numbers clamped into its bounds. */
+  private clamp(config: Config): Config {
+    const out: Config = {};
+    for (const q of this.phaseSpace.params) {
+      const v = config[q.name];
+      if (v === undefined || !isActive(q, out)) continue;
+      if ((q.type === 'float' || q.type === 'int') && typeof v === 'number') {
+        out[q.name] = v < q.low || v > q.high ? snapNumeric(q, toInternal(q, Math.min(q.high, Math.max(q.low, v)))) : v;
+      } else out[q.name] = v;
+    }
+    return out;
+  }
+
+  private suggest(n: number): SuggestEvent | StopEvent {
+    const K = this.spec.parallel;
+    const history = Math.max(0, n - K + 1);
+    const trials: Trial[] = [];
+    for (let m = 0; m < n; m++) {
+      const slot = this.slots[m]!;
+      const config = this.clamp(slot.config);
+      if (m < history) {
+        const s = slot.summary!;
+        if (s.state === 'complete') trials.push({ number: m, config, state: 'complete', value: this.loss(s.value!) });
+        else trials.push({ number: m, config, state: 'failed' });
+      } else trials.push({ number: m, config, state: 'running' });
+    }
+    const method = this.spec.phases[this.phase]!.method;
+    const sampler = this.samplers.get(method);
+    const input = { space: this.phaseSpace, trials, number: n, seed: this.spec.seed, ...(this.spec.phases[this.phase]!.options ? { options: this.spec.phases[this.phase]!.options } : {}) };
+    let suggestion;
+    try {
+      suggestion = sampler.suggest(input);
+    } catch (err) {
+      if ((err as Error).name === 'GridExhausted') return { type: 'stop', reason: 'grid-exhausted', values: { trials: n } };
+      throw err;
+    }
+    const liars: number[] = [];
+    for (let m = history; m < n; m++) liars.push(m);
+    // Round-trip through JSON so what is compared on replay is what was written.
+    return JSON.parse(JSON.stringify({ type: 'suggest', trial: n, phase: this.phase, sampler: suggestion.sampler, config: suggestion.config, history, liars, details: suggestion.details })) as SuggestEvent;
+  }
+
+  /** Advances the state by one line (from next(), or read back from a ledger). */
+  apply(event: LedgerEvent): void {
+    this.needStart = false;
+    this.needDecision = false;
+    switch (event.type) {
+      case 'search':
+        throw new Error('a second header');
+      case 'phase':
+        this.phase = event.phase;
+        this.phaseSpace = this.spaceFor(event);
+        break;
+      case 'suggest':
+        if (event.trial !== this.slots.length) throw new Error(`suggestion for trial ${event.trial} where ${this.slots.length} was next`);
+        this.slots.push({ number: event.trial, phase: event.phase, config: event.config, results: new Map() });
+        this.needStart = true;
+        break;
+      case 'start':
+        break;
+      case 'result': {
+        const slot = this.slots[event.trial];
+        if (!slot) throw new Error(`result for trial ${event.trial}, never suggested`);
+        slot.results.set(event.seed, event);
+        break;
+      }
+      case 'trial': {
+        const slot = this.slots[event.trial]!;
+        slot.summary = event;
+        this.summarized = event.trial + 1;
+        if (event.state === 'complete' && event.value !== undefined && (!this.best || this.better(event.value, this.best.value))) this.best = { trial: event.trial, value: event.value };
+        this.needDecision = true;
+        break;
+      }
+      case 'stop':
+        this.stopped = event;
+        break;
+      case 'end':
+        this.ended = true;
+        break;
+    }
+    this.written.push(event);
+  }
+}
+
+function resultEvent(trial: number, seed: number, o: RunOutcome): ResultEvent {
+  const ev: ResultEvent = { type: 'result', trial, seed, status: o.status, ref: o.ref };
+  if (o.status === 'complete') {
+    ev.value = o.value!;
+    if (o.metrics) ev.metrics = o.metrics;
+  } else {
+    if (o.exitCode !== undefined) ev.exitCode = o.exitCode;
+    if (o.log !== undefined) ev.log = o.log;
+    if (o.error !== undefined) ev.error = o.error;
+  }
+  return ev;
+}
