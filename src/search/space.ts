@@ -117,7 +117,7 @@ export function simplexToSticks(p: SimplexParam, value: SimplexValue): number[] 
 
 // ---- distributions -------------------------------------------------------------------
 
-/** The standard normal CDF (erfc by W. J. Cody's rational approximations, via Abramowitz-Stegun 7.1.26 refined). */
+/** The standard normal CDF, through erfc. */
 export function normalCdf(x: number): number {
   return 0.5 * erfc(-x / Math.SQRT2);
 }

@@ -1,0 +1,70 @@
+// What a ledger says about its search, for `rx search status`, `export` and `apply`: one row
+// per trial (its configuration, sampler, state, value per seed and mean), the incumbent, the
+// counts and how (or whether) the search stopped. Pure: reads events, returns data.
+import type { LedgerEvent, HeaderEvent, StopEvent } from './ledger.js';
+import type { Config } from './types.js';
+
+export interface TrialRow {
+  trial: number;
+  phase: number;
+  sampler: string;
+  config: Config;
+  /** `pending`: suggested, not every seed has a result yet. */
+  state: 'complete' | 'failed' | 'pending';
+  value?: number;
+  /** Per seed: its value, or null when it failed or has no result yet. */
+  values: Record<string, number | null>;
+  refs: Record<string, string>;
+  /** Why a seed's run failed (exit code, log, refusal), when one did. */
+  failures: { seed: number; exitCode?: number; log?: string; error?: string }[];
+  /** Numbers recorded per seed (flattened metrics of the objective's file). */
+  metrics: Record<string, Record<string, number>>;
+}
+
+export interface SearchSummary {
+  search: string;
+  baseline: string;
+  objective: HeaderEvent['objective'];
+  seeds: number[];
+  parallel: number;
+  trials: TrialRow[];
+  counts: { complete: number; failed: number; pending: number };
+  incumbent: { trial: number; value: number; config: Config } | null;
+  stop: StopEvent | null;
+  finished: boolean;
+  lines: number;
+}
+
+export function summarise(events: readonly LedgerEvent[]): SearchSummary {
+  const header = events[0] as HeaderEvent;
+  const rows: TrialRow[] = [];
+  let stop: StopEvent | null = null;
+  let finished = false;
+  let incumbent: SearchSummary['incumbent'] = null;
+  for (const e of events) {
+    if (e.type === 'suggest') {
+      rows[e.trial] = { trial: e.trial, phase: e.phase, sampler: e.sampler, config: e.config, state: 'pending', values: {}, refs: {}, failures: [], metrics: {} };
+    } else if (e.type === 'result') {
+      const row = rows[e.trial]!;
+      row.values[String(e.seed)] = e.status === 'complete' && e.value !== undefined ? e.value : null;
+      row.refs[String(e.seed)] = e.ref;
+      if (e.metrics) row.metrics[String(e.seed)] = e.metrics;
+      if (e.status === 'failed') {
+        const f: TrialRow['failures'][number] = { seed: e.seed };
+        if (e.exitCode !== undefined) f.exitCode = e.exitCode;
+        if (e.log !== undefined) f.log = e.log;
+        if (e.error !== undefined) f.error = e.error;
+        row.failures.push(f);
+      }
+    } else if (e.type === 'trial') {
+      const row = rows[e.trial]!;
+      row.state = e.state;
+      if (e.value !== undefined) row.value = e.value;
+      if (e.incumbent) incumbent = { trial: e.incumbent.trial, value: e.incumbent.value, config: rows[e.incumbent.trial]!.config };
+    } else if (e.type === 'stop') stop = e;
+    else if (e.type === 'end') finished = true;
+  }
+  const counts = { complete: 0, failed: 0, pending: 0 };
+  for (const r of rows) counts[r.state]++;
+  return { search: header.search, baseline: header.baseline, objective: header.objective, seeds: header.seeds, parallel: header.parallel, trials: rows, counts, incumbent, stop, finished, lines: events.length };
+}
