@@ -1,5 +1,5 @@
 // Entry point of `npm run bench`: installs missing reference tools from Debian, cleans
-// bench/.work, runs every benchmark (or those named: `npm run bench -- file dir status repro history`),
+// bench/.work, runs every benchmark (or those named: `npm run bench -- file dir status repro history search`),
 // then prints one summary table with seconds, peak MB, ratios (reference time / rx time,
 // so > 1 means rx is faster) and each target's PASS/MISS. Results also go to
 // bench/.work/results.json and every command's output to bench/.work/logs/.
@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ADD_DIR_METHOD, ADD_FILE_METHOD, benchAddDir, benchAddFile, type ToolSet } from './add.js';
 import { HISTORY_METHOD, benchHistory } from './repro-rev.js';
 import { REPRO_METHOD, benchRepro } from './repro.js';
+import { SEARCH_METHOD, benchSearch } from './search.js';
 import { STATUS_METHOD, benchStatus } from './status.js';
 import { TRAIN_METHOD, benchTrain, FASHION_METHOD, benchFashion } from './train.js';
 import {
@@ -45,6 +46,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'history', run: () => benchHistory(), method: HISTORY_METHOD },
   { name: 'train', run: () => benchTrain(), method: TRAIN_METHOD },
   { name: 'fashion', run: () => benchFashion(), method: FASHION_METHOD },
+  { name: 'search', run: () => benchSearch(), method: SEARCH_METHOD },
 ];
 
 const TOOLS = [

@@ -471,7 +471,15 @@ export interface MaxSecondsTarget {
   label: string;
 }
 
-export type Target = RatioTarget | MemoryTarget | MaxSecondsTarget;
+/** A count rx must reach (e.g. test functions on which a sampler beats the reference), shown as count/of. */
+export interface CountTarget {
+  kind: 'count';
+  min: number;
+  of: number;
+  label: string;
+}
+
+export type Target = RatioTarget | MemoryTarget | MaxSecondsTarget | CountTarget;
 
 /** rx: the tool under test; ref: a reference compared with rx; info: printed, not compared. */
 export type Role = 'rx' | 'ref' | 'info';
@@ -484,6 +492,8 @@ export interface Row {
   m?: Measurement;
   /** Reference time / rx time; > 1 means rx is faster. */
   ratio?: number;
+  /** For a count target: what was counted (printed in the ratio column as count/of). */
+  count?: number;
   target?: Target;
   note?: string;
 }
@@ -495,6 +505,7 @@ export function verdictOf(row: Row): Verdict {
   if (!t) return '';
   if (t.kind === 'memory') return row.m?.peakMB === undefined ? 'n/a' : row.m.peakMB <= t.maxMB ? 'PASS' : 'MISS';
   if (t.kind === 'max-seconds') return row.m === undefined ? 'n/a' : row.m.seconds <= t.seconds ? 'PASS' : 'MISS';
+  if (t.kind === 'count') return row.count === undefined ? 'n/a' : row.count >= t.min ? 'PASS' : 'MISS';
   if (row.ratio === undefined) return 'n/a';
   return row.ratio >= t.minRatio ? 'PASS' : 'MISS';
 }
@@ -548,7 +559,7 @@ export function formatTable(rows: Row[]): string {
     r.m ? fmtSeconds(r.m.seconds) : 'n/a',
     r.m?.cpuSeconds !== undefined ? fmtSeconds(r.m.cpuSeconds) : 'n/a',
     r.m ? fmtMB(r.m.peakMB) : 'n/a',
-    r.ratio !== undefined ? r.ratio.toFixed(2) : r.role === 'ref' ? 'n/a' : '-',
+    r.ratio !== undefined ? r.ratio.toFixed(2) : r.target?.kind === 'count' ? (r.count === undefined ? 'n/a' : `${r.count}/${r.target.of}`) : r.role === 'ref' ? 'n/a' : '-',
     r.target?.label ?? '',
     verdictOf(r),
   ]);
