@@ -13,27 +13,16 @@ const targetPath = { type: 'string', pattern: '^[^:]+:[^:]+$', description: 'a p
 
 const methodName = { enum: ['grid', 'random', 'qmc', 'tpe', 'gp', 'auto'] } as const;
 
+/** One of `normal: {mean, sd}` or `lognormal: {mu, sigma}` (one mapping, so errors point inside it). */
 const numericPrior = {
-  oneOf: [
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['normal'],
-      description: '{normal: {mean, sd}}',
-      properties: {
-        normal: { type: 'object', additionalProperties: false, required: ['mean', 'sd'], properties: { mean: num, sd: { type: 'number', exclusiveMinimum: 0 } } },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['lognormal'],
-      description: '{lognormal: {mu, sigma}}',
-      properties: {
-        lognormal: { type: 'object', additionalProperties: false, required: ['mu', 'sigma'], properties: { mu: num, sigma: { type: 'number', exclusiveMinimum: 0 } } },
-      },
-    },
-  ],
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  properties: {
+    normal: { type: 'object', additionalProperties: false, required: ['mean', 'sd'], properties: { mean: num, sd: { type: 'number', exclusiveMinimum: 0 } } },
+    lognormal: { type: 'object', additionalProperties: false, required: ['mu', 'sigma'], properties: { mu: num, sigma: { type: 'number', exclusiveMinimum: 0 } } },
+  },
 } as const;
 
 const when = {
