@@ -65,7 +65,10 @@ export function applyOverrides(file: string, text: string, overrides: Override[]
  */
 function spliceOverrides(file: string, text: string, doc: Document, overrides: Override[]): string | undefined {
   const Y = yamlLib();
+  // Replacements by the offset of what they replace (a later override of one value wins);
+  // insertions by offset, each with the indent of the mapping it extends.
   const edits = new Map<number, { start: number; end: number; text: string }>();
+  const inserts: { at: number; indent: number; line: string }[] = [];
   for (const o of overrides) {
     const node = doc.getIn(o.segments, true) as Node | undefined;
     if (node === undefined) {
@@ -77,9 +80,7 @@ function spliceOverrides(file: string, text: string, doc: Document, overrides: O
       if (!Y.isMap(parent) || parent.flow === true || !pr || typeof key !== 'string' || value === undefined) return undefined;
       const indent = pr[0] - (text.lastIndexOf('\n', pr[0] - 1) + 1);
       const line = `${' '.repeat(indent)}${inlineYaml(key, false)}: ${value}\n`;
-      const before = edits.get(pr[1]);
-      if (before && before.start === before.end) before.text += line;
-      else edits.set(pr[1], { start: pr[1], end: pr[1], text: (pr[1] > 0 && text[pr[1] - 1] !== '\n' ? '\n' : '') + line });
+      inserts.push({ at: pr[1], indent, line });
       continue;
     }
     const range = node.range;
@@ -89,6 +90,15 @@ function spliceOverrides(file: string, text: string, doc: Document, overrides: O
     else if (Y.isCollection(node) && node.flow === true) replacement = inlineYaml(o.value, /^[{[] /.test(text.slice(range[0], range[1])));
     if (replacement === undefined) return undefined;
     edits.set(range[0], { start: range[0], end: range[1], text: replacement });
+  }
+  // Mappings that end at one offset (a nested one and its parent) take their new lines
+  // innermost first, so each line lands inside its own mapping.
+  const byOffset = new Map<number, typeof inserts>();
+  for (const ins of inserts) byOffset.set(ins.at, [...(byOffset.get(ins.at) ?? []), ins]);
+  for (const [at, group] of byOffset) {
+    if (edits.has(at)) return undefined;
+    const lines = group.sort((a, b) => b.indent - a.indent).map((g) => g.line).join('');
+    edits.set(at, { start: at, end: at, text: (at > 0 && text[at - 1] !== '\n' ? '\n' : '') + lines });
   }
   const sorted = [...edits.values()].sort((a, b) => a.start - b.start);
   for (let i = 1; i < sorted.length; i++) if (sorted[i]!.start < sorted[i - 1]!.end) return undefined;
