@@ -215,6 +215,8 @@ function readParam(name: string, r: RawParam, add: Add): Param | undefined {
     if (!(low < high)) fail(at('high'), `inverted bounds: low ${fmt(low)} must be below high ${fmt(high)}`);
     if (log && !(low > 0)) fail(at('low'), `a log-scale parameter needs low > 0 (low is ${fmt(low)})`);
     if (log && r.step !== undefined && !(r.type === 'int' && r.step === 1)) fail(at('step'), 'step and log exclude each other (a log scale has no even steps)');
+    // high need not be low + k*step: the values are low, low + step, ... up to the last one at
+    // or below high (as snapNumeric rounds), so `low: 8, high: 60, step: 8` tops out at 56.
     if (r.step !== undefined && low < high && r.step > high - low) fail(at('step'), `step ${fmt(r.step)} is wider than the range [${fmt(low)}, ${fmt(high)}]`);
     let prior: NumericPrior | undefined;
     if (r.prior?.normal) {
