@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../core/context.js';
-import { readInputFile } from '../core/errors.js';
+import { readInputFile, UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { parseYamlLocated } from '../schema/validate.js';
 import { trainParamsFileSchema } from '../schema/model.js';
@@ -61,10 +61,23 @@ export async function readTrainParams(ctx: Context, file: string | undefined): P
   return value?.train ?? {};
 }
 
+/**
+ * RX_SEED (set by `rx search` for each replication seed of a trial) replaces the training
+ * seed and offsets the augmentation seed, so replicates differ in initialisation, order,
+ * dropout and augmentation draws; --seed still wins. rx records it in the stage's lock env.
+ */
+function replicationSeed(ctx: Context, settings: TrainingSettings, overrides: Record<string, unknown> | undefined): TrainingSettings {
+  const raw = ctx.env.RX_SEED;
+  if (raw === undefined || raw === '' || overrides?.seed !== undefined) return settings;
+  const seed = Number(raw);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`RX_SEED must be a whole number >= 0, not ${JSON.stringify(raw)}`);
+  return { ...settings, seed, augment_seed: settings.augment_seed + seed };
+}
+
 export async function train(ctx: Context, options: TrainOptions): Promise<TrainRecord> {
   const modelFile = path.resolve(ctx.cwd, options.model);
   const loaded = await loadModelConfig(modelFile, rel(ctx, options.model));
-  const settings = resolveTraining(loaded.config, { ...(await readTrainParams(ctx, options.params)), ...(options.overrides ?? {}) }, options.params);
+  const settings = replicationSeed(ctx, resolveTraining(loaded.config, { ...(await readTrainParams(ctx, options.params)), ...(options.overrides ?? {}) }, options.params), options.overrides);
   const augment: AugmentSpec | null = options.augment ? await loadAugmentSpec(path.resolve(ctx.cwd, options.augment)) : null;
   const data = await loadDataset(path.resolve(ctx.cwd, options.data));
   const { image, classes } = data.manifest;
