@@ -12,6 +12,8 @@ import {
   standardLogEI,
   trainingSet,
   unitLogPrior,
+  warpLosses,
+  yeoJohnson,
 } from '../../src/search/gp.js';
 import { auto, autoDelegate } from '../../src/search/auto.js';
 import { betaCdf, configToUnit, dimsOf, isLegal, normalCdf, samplePrior } from '../../src/search/space.js';
@@ -211,6 +213,27 @@ t.test('the prior on the unit cube: log density ratios and gradient', async (t) 
     down[j]! -= 1e-6;
     t.ok(Math.abs((lp(up) - lp(down)) / 2e-6 - grad[j]!) < 1e-4, `d/du${j}`);
   }
+});
+
+t.test('Yeo-Johnson warping keeps the order, standardises, and tames a heavy tail', async (t) => {
+  t.ok(Math.abs(yeoJohnson(1, 0) - Math.log(2)) < 1e-15);
+  t.equal(yeoJohnson(3, 0.5), 2);
+  t.ok(Math.abs(yeoJohnson(-1, 2) + Math.log(2)) < 1e-15);
+  t.equal(yeoJohnson(-3, 1.5), -2);
+  t.ok(Math.abs(yeoJohnson(2, 1e-6) - Math.log(3)) < 1e-5, 'continuous at λ = 0');
+  t.equal(yeoJohnson(2.5, 1), 2.5, 'λ = 1 is the identity');
+  const rng = new Rng(3);
+  const normal = Array.from({ length: 200 }, () => rng.normal());
+  const heavy = Array.from({ length: 60 }, () => Math.exp(2.5 * rng.normal()));
+  t.ok(Math.abs(warpLosses(normal).lambda - 1) < 0.3, `normal data: λ ${warpLosses(normal).lambda}`);
+  const w = warpLosses(heavy);
+  t.ok(w.lambda < 0.5, `heavy right tail: λ ${w.lambda}`);
+  const mean = w.values.reduce((a, b) => a + b, 0) / w.values.length;
+  const sd = Math.sqrt(w.values.reduce((a, b) => a + (b - mean) ** 2, 0) / w.values.length);
+  t.ok(Math.abs(mean) < 1e-12 && Math.abs(sd - 1) < 1e-12);
+  const order = heavy.map((_, i) => i).sort((a, b) => heavy[a]! - heavy[b]!);
+  t.ok(order.every((i, k) => k === 0 || w.values[order[k - 1]!]! < w.values[i]!), 'order kept');
+  t.same(warpLosses([2, 2, 2]).values, [0, 0, 0], 'constant losses');
 });
 
 t.test('L-BFGS finds the Rosenbrock minimum, and respects a box', async (t) => {
