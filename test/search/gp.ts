@@ -16,6 +16,7 @@ import {
   yeoJohnson,
 } from '../../src/search/gp.js';
 import { auto, autoDelegate } from '../../src/search/auto.js';
+import { samplerSetFor } from '../../src/search/samplers.js';
 import { betaCdf, configToUnit, dimsOf, isLegal, normalCdf, samplePrior } from '../../src/search/space.js';
 import { Rng, streamFor } from '../../src/search/rng.js';
 import type { Config, Space, Trial } from '../../src/search/types.js';
@@ -423,4 +424,11 @@ t.test('auto: GP for unconditional numeric spaces, TPE otherwise', async (t) => 
   t.equal(viaAuto.details.delegate, 'gp');
   t.same(viaAuto.config, direct.config);
   t.equal(viaAuto.details.phase, 'gp');
+});
+
+t.test('the registry knows gp and auto, and records auto\'s delegates', async (t) => {
+  const set = samplerSetFor(['auto']);
+  t.same(set.versions, { auto: '1', gp: '1', tpe: '1' });
+  t.equal(set.get('auto'), auto);
+  t.equal(samplerSetFor(['gp']).get('gp'), gp);
 });
