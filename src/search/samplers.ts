@@ -7,8 +7,10 @@ import { grid } from './grid.js';
 import { random } from './random.js';
 import { qmc } from './qmc.js';
 import { tpe } from './tpe.js';
+import { gp } from './gp.js';
+import { auto } from './auto.js';
 
-const ALL: Partial<Record<Method, Sampler>> = { grid, random, qmc, tpe };
+const ALL: Record<Method, Sampler> = { grid, random, qmc, tpe, gp, auto };
 const DELEGATES: Partial<Record<Method, Method[]>> = { auto: ['gp', 'tpe'] };
 
 export function samplerSetFor(methods: readonly Method[]): SamplerSet {
