@@ -10,6 +10,10 @@ import { loadPipelineFrom, workspaceReader } from '../../src/pipeline/definition
 import { parseDataSpec } from '../../src/data/spec.js';
 import { parseAugmentSpec } from '../../src/augment/index.js';
 import { parseModelConfig, planModel, resolveTraining } from '../../src/model/config.js';
+import { readSearchSpec } from '../../src/search/spec.js';
+import { applyConfig, checkSpaceAgainstProject } from '../../src/search/targets.js';
+import { samplePrior } from '../../src/search/space.js';
+import { streamFor } from '../../src/search/rng.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..', 'templates');
 const images: Record<string, [number, number, number]> = { digits: [8, 8, 1], 'fashion-mnist': [28, 28, 1] };
@@ -33,6 +37,18 @@ for (const name of readdirSync(root)) {
       const settings = resolveTraining(loaded.config, params);
       const plan = planModel(loaded.config, images[name]!, 10, settings.width, loaded.file, loaded.locate);
       t.ok(plan.params > 0, `models/${f} fits ${images[name]!.join('x')} images (${plan.params} parameters)`);
+    }
+    // The joint search: its paths and objective fit the template, and prior draws make valid files.
+    const searches = ls('search');
+    t.ok(searches.length > 0, 'a joint search spec ships');
+    for (const f of searches) {
+      const spec = readSearchSpec(`search/${f}`, read(`search/${f}`));
+      await checkSpaceAgainstProject(spec, workspaceReader(dir), pipeline);
+      for (let i = 0; i < 20; i++) {
+        const edits = await applyConfig(spec, samplePrior(spec.space, streamFor(1, i, 'template')), workspaceReader(dir));
+        t.ok(edits.size > 0, `search/${f}: prior draw ${i} writes valid files`);
+      }
+      t.ok(new Set(spec.space.params.map((p) => p.path.split(':')[0]!.split('/')[0])).size >= 3, `search/${f} spans the model, the data and the augmentation`);
     }
   });
 }
