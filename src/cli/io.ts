@@ -59,7 +59,4 @@ export function createIO(argv: string[], env: Record<string, string | undefined>
   return io;
 }
 
-/** The "Examples:" block every command's --help ends with. */
-export function examples(...lines: [string, string][]): string {
-  return '\nExamples:\n' + lines.map(([cmd, what]) => `  $ ${cmd}\n      ${what}`).join('\n') + '\n';
-}
+export { examples } from './help.js';
