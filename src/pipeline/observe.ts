@@ -3,10 +3,11 @@
 import type { Project } from '../store/project.js';
 import type { StatCache } from '../store/stat-cache.js';
 import { evaluateTarget } from '../store/tracked.js';
+import type { HashWork } from '../store/hash-progress.js';
 import type { LockFileEntry } from './lock.js';
 
-export async function observePath(project: Project, statCache: StatCache, rel: string): Promise<LockFileEntry | undefined> {
-  const state = await evaluateTarget(project, statCache, rel, undefined, { fileHashes: false });
+export async function observePath(project: Project, statCache: StatCache, rel: string, work?: HashWork): Promise<LockFileEntry | undefined> {
+  const state = await evaluateTarget(project, statCache, rel, work, { fileHashes: false });
   if (state.currentHash === undefined) return undefined;
   const size = state.scan.files.reduce((s, f) => s + f.size, 0);
   const entry: LockFileEntry = { path: rel, hash: state.currentHash, size, nfiles: state.scan.files.length };
@@ -27,17 +28,23 @@ export function observationMemo(stable: (rel: string) => boolean): ObservationMe
   return { stable, seen: new Map() };
 }
 
-export async function observePaths(project: Project, statCache: StatCache, rels: string[], memo?: ObservationMemo): Promise<Map<string, LockFileEntry | undefined>> {
+export async function observePaths(
+  project: Project,
+  statCache: StatCache,
+  rels: string[],
+  memo?: ObservationMemo,
+  work?: HashWork,
+): Promise<Map<string, LockFileEntry | undefined>> {
   const out = new Map<string, LockFileEntry | undefined>();
   for (const rel of rels) {
     if (memo?.stable(rel)) {
       let p = memo.seen.get(rel);
       if (!p) {
-        p = observePath(project, statCache, rel);
+        p = observePath(project, statCache, rel, work);
         memo.seen.set(rel, p);
       }
       out.set(rel, await p);
-    } else out.set(rel, await observePath(project, statCache, rel));
+    } else out.set(rel, await observePath(project, statCache, rel, work));
   }
   return out;
 }
