@@ -12,6 +12,8 @@ export interface GlobalOptions {
   verbose?: boolean;
   wait?: string;
   breakLock?: boolean;
+  /** The --json option of the command being run, seen through optsWithGlobals. */
+  json?: boolean;
 }
 
 export interface CliIO {
@@ -37,7 +39,7 @@ export function createIO(argv: string[], env: Record<string, string | undefined>
         runtime: { rxVersion: RX_VERSION, nodeVersion: process.version, platform: process.platform, arch: process.arch },
         cwd: path.resolve(process.cwd(), g.C ?? '.'),
         env,
-        reporter: terminalReporter({ quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), env }),
+        reporter: terminalReporter({ quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), json: Boolean(g.json), env }),
         clock: { now: () => new Date() },
         command: ['rx', ...argv.slice(2)].join(' '),
         waitSeconds: Number.isFinite(wait) && wait > 0 ? wait : 0,
@@ -59,7 +61,4 @@ export function createIO(argv: string[], env: Record<string, string | undefined>
   return io;
 }
 
-/** The "Examples:" block every command's --help ends with. */
-export function examples(...lines: [string, string][]): string {
-  return '\nExamples:\n' + lines.map(([cmd, what]) => `  $ ${cmd}\n      ${what}`).join('\n') + '\n';
-}
+export { examples } from './help.js';

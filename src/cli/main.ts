@@ -5,7 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { RxError, UsageError, ExitCode, systemErrorFrom } from '../core/errors.js';
 import { runCleanups } from '../core/cleanup.js';
 import { deliverInterrupt, SIGNAL_NUMBERS } from '../core/interrupt.js';
-import { createIO } from './io.js';
+import { createIO, type CliIO } from './io.js';
+import { configureHelpLayout, examples, termList } from './help.js';
 import { colours, colourEnabled } from './terminal.js';
 import { registerInit } from './commands/init.js';
 import { registerAdd } from './commands/add.js';
@@ -30,13 +31,19 @@ import { registerMigrate } from './commands/migrate.js';
 
 import { RX_VERSION } from './version.js';
 
-const EXIT_CODES_HELP = `
-Exit codes:
-  0 ok   1 differences found (--exit-code, verify) or a refused overwrite   2 usage
-  3 not an rx project   4 invalid file   5 a stage command failed   6 store integrity
-  7 locked by another rx process   8 the system refused (no space, read-only, permission, open files)
-  70 internal error   130/143 interrupted by SIGINT/SIGTERM
-`;
+const EXIT_CODES: [string, string][] = [
+  ['0', 'ok'],
+  ['1', 'differences found (--exit-code, verify) or a refused overwrite'],
+  ['2', 'usage'],
+  ['3', 'not an rx project'],
+  ['4', 'invalid file'],
+  ['5', 'a stage command failed'],
+  ['6', 'store integrity'],
+  ['7', 'locked by another rx process'],
+  ['8', 'the system refused (no space, read-only, permission, open files)'],
+  ['70', 'internal error'],
+  ['130/143', 'interrupted by SIGINT/SIGTERM'],
+];
 
 /** A reader that went away (`rx ... | head`) ends the output quietly, as for any Unix tool. */
 function ignoreClosedPipes(): void {
@@ -64,14 +71,13 @@ function installSignalHandlers(): void {
   }
 }
 
-export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
-  installSignalHandlers();
-  ignoreClosedPipes();
-  const io = createIO(argv, env);
+/** The rx program with every command registered; help and output are configured for env. */
+export function buildProgram(io: CliIO, env: Record<string, string | undefined>): Command {
   const program = new Command();
+  configureHelpLayout(program, env);
   program
     .name('rx')
-    .description('Git-native data and experiment versioning: a content-addressed store, reproducible pipelines,\nbitwise reproduction verdicts.')
+    .description('Git-native data and experiment versioning: a content-addressed store, reproducible pipelines, bitwise reproduction verdicts.')
     .version(RX_VERSION, '-V, --version')
     .option('-C <dir>', 'run as if rx was started in <dir>')
     .option('-q, --quiet', 'print only results and errors')
@@ -79,7 +85,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     .option('--wait <seconds>', 'wait up to this long for another rx process holding the project lock', '0')
     .option('--break-lock', 'take over a project lock held by an rx on another host (or unreadable), once you know it is gone')
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', examples(['rx add data/raw', 'track a directory'], ['rx repro', 'bring the pipeline up to date'], ['rx exp run --help', 'the options and examples of a command']))
+    .addHelpText('after', termList('Exit codes:', EXIT_CODES))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerInit(program, io);
@@ -103,6 +110,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
   registerAugment(program, io);
   registerMigrate(program, io);
   for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  installSignalHandlers();
+  ignoreClosedPipes();
+  const io = createIO(argv, env);
+  const program = buildProgram(io, env);
 
   const wantsJson = argv.includes('--json');
   try {

@@ -1,5 +1,6 @@
 // Terminal output for people: colours (only on a TTY, never with NO_COLOR), a reporter
-// that draws cli-progress bars on stderr when it is a terminal, and byte formatting.
+// that draws cli-progress bars on stderr when it is a terminal (not under -q or --json), and
+// byte formatting.
 import { createRequire } from 'node:module';
 import type { Reporter, ProgressBar } from '../core/context.js';
 import { formatBytes } from '../report/format.js';
@@ -7,6 +8,8 @@ import { formatBytes } from '../report/format.js';
 export interface TerminalOptions {
   quiet: boolean;
   verbose: boolean;
+  /** A --json run: the output is for a program, so no bars either. */
+  json: boolean;
   env: Record<string, string | undefined>;
 }
 
@@ -35,7 +38,7 @@ const require = createRequire(import.meta.url);
 export function terminalReporter(opts: TerminalOptions): Reporter {
   const err = process.stderr;
   const c = colours(colourEnabled(err, opts.env));
-  const showBars = Boolean(err.isTTY) && !opts.quiet;
+  const showBars = Boolean(err.isTTY) && !opts.quiet && !opts.json;
   return {
     info(message) {
       if (!opts.quiet) err.write(`${message}\n`);

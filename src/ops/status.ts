@@ -7,6 +7,7 @@ import { absPath } from '../core/paths.js';
 import { existsSync } from 'node:fs';
 import { openProject, type Project } from '../store/project.js';
 import { StatCache } from '../store/stat-cache.js';
+import { hashProgress, type HashWork } from '../store/hash-progress.js';
 import { findPointers, readPointer, targetOfPointer, type Pointer, type PointerRef } from '../store/pointer.js';
 import { evaluateTarget, readDirManifest } from '../store/tracked.js';
 import { managedIgnores } from '../git/ignore.js';
@@ -56,7 +57,7 @@ export interface StatusResult {
 }
 
 /** Per stage of rx.yaml (when there is one): is it up to date with rx.lock, and if not, why. */
-async function stageStatuses(project: Project, statCache: StatCache, pipeline: Pipeline): Promise<StageStatus[]> {
+async function stageStatuses(project: Project, statCache: StatCache, pipeline: Pipeline, work: HashWork): Promise<StageStatus[]> {
   buildGraph(pipeline.stages, pipeline.locate);
   const lock = (await readLock(project.root, project.parsed)) ?? emptyLock();
   const readParams = workspaceParamsReader(project.root);
@@ -69,7 +70,7 @@ async function stageStatuses(project: Project, statCache: StatCache, pipeline: P
       out.push({ name: stage.name, state: 'frozen', reasons: [], changes });
       continue;
     }
-    const { reasons } = await assessStage(project, statCache, readParams, stage, lock.stages[stage.name], { memo });
+    const { reasons } = await assessStage(project, statCache, readParams, stage, lock.stages[stage.name], { memo, work });
     for (const r of reasons) {
       if (r.kind === 'command') changes.command = true;
       else if (r.kind === 'settings') changes.settings.push(r.what);
@@ -108,11 +109,11 @@ async function missingObjectCount(project: Project, pointer: Pointer, full: bool
   return missing;
 }
 
-async function statusOf(project: Project, statCache: StatCache, ref: PointerRef): Promise<StatusEntry> {
+async function statusOf(project: Project, statCache: StatCache, ref: PointerRef, work: HashWork): Promise<StatusEntry> {
   const pointer = await readPointer(project.root, ref.pointerRel, project.parsed);
   const targetRel = targetOfPointer(ref.pointerRel, pointer);
   const base = { path: targetRel, pointer: ref.pointerRel, hash: pointer.hash };
-  const state = await evaluateTarget(project, statCache, targetRel, undefined, { fileHashes: false });
+  const state = await evaluateTarget(project, statCache, targetRel, work, { fileHashes: false });
   if (state.currentHash === undefined) {
     const missing = await missingObjectCount(project, pointer, false);
     return missing > 0 ? { ...base, state: 'missing-workspace', missingObjects: missing } : { ...base, state: 'missing-workspace' };
@@ -121,7 +122,7 @@ async function statusOf(project: Project, statCache: StatCache, ref: PointerRef)
     const entry: StatusEntry = { ...base, state: 'modified' };
     if (pointer.type === 'dir' && state.scan.kind === 'dir') {
       // The summary vouched for the whole directory without per-file hashes: fetch them now.
-      const files = state.scan.files.some((f) => f.hash === undefined) ? (await evaluateTarget(project, statCache, targetRel)).scan.files : state.scan.files;
+      const files = state.scan.files.some((f) => f.hash === undefined) ? (await evaluateTarget(project, statCache, targetRel, work)).scan.files : state.scan.files;
       const changes = await dirChanges(project, pointer, files);
       if (changes) entry.changes = changes;
     }
@@ -138,10 +139,20 @@ async function statusOf(project: Project, statCache: StatCache, ref: PointerRef)
 export async function status(ctx: Context, options: StatusOptions): Promise<StatusResult> {
   const project = await openProject(ctx.cwd);
   const statCache = new StatCache(project.tmpDir, project.algo);
+  // Files the stat cache cannot vouch for (a cold or stale cache) are read: that can be long.
+  const work = hashProgress(ctx.reporter, 'hashing');
+  try {
+    return await statusWith(ctx, project, statCache, options, work);
+  } finally {
+    work.stop();
+  }
+}
+
+async function statusWith(ctx: Context, project: Project, statCache: StatCache, options: StatusOptions, work: HashWork): Promise<StatusResult> {
   const ignoreDirs: string[] = [];
   const refs = options.paths.length === 0 ? findPointers(project.root, '', ignoreDirs) : resolvePointerTargets(project.root, ctx.cwd, options.paths);
   const entries: StatusEntry[] = [];
-  for (const ref of refs) entries.push(await statusOf(project, statCache, ref));
+  for (const ref of refs) entries.push(await statusOf(project, statCache, ref, work));
   const pipeline = options.paths.length === 0 ? await loadPipeline(project.root, project.parsed) : undefined;
   if (options.paths.length === 0) {
     // Stage outputs are tracked by rx.lock, not by pointer files.
@@ -151,7 +162,7 @@ export async function status(ctx: Context, options: StatusOptions): Promise<Stat
     }
   }
   entries.sort((a, b) => compareStrings(a.path, b.path));
-  const stages = pipeline ? await stageStatuses(project, statCache, pipeline) : [];
+  const stages = pipeline ? await stageStatuses(project, statCache, pipeline, work) : [];
   const clean = entries.every((e) => e.state === 'unchanged') && stages.every((s) => s.state === 'up-to-date' || s.state === 'frozen');
   return { clean, entries, stages };
 }

@@ -3,26 +3,33 @@
 // same commands, settings and params; every dependency's current hash equals the lock
 // (git-tracked files hashed through the stat cache, rx-tracked data compared by pointer,
 // stage outputs compared with the upstream entry, so no data is read); every hash the lock
-// and the pointers name is in the store (or, with --no-store, only well-formed).
+// and the pointers name is in the store (or, with --no-store, only well-formed). With a
+// revision, the same checks read the commit's tree blob by blob: nothing is checked out and
+// the working tree and index are never read or written.
 import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
 import { canonicalJson, compareStrings } from '../core/canonical.js';
 import { absPath } from '../core/paths.js';
 import { StatCache } from '../store/stat-cache.js';
-import { findPointers, readPointer, targetOfPointer, type Pointer } from '../store/pointer.js';
+import { findPointers, readPointer, parsePointer, pointerRefsIn, targetOfPointer, type Pointer, type PointerRef } from '../store/pointer.js';
 import { readDirManifest } from '../store/tracked.js';
 import { PIPELINE_FILE } from '../pipeline/definition.js';
 import { producerOf } from '../pipeline/graph.js';
-import { readLock, LOCK_FILE, type LockFileEntry, type Lock } from '../pipeline/lock.js';
-import { paramValues, workspaceParamsReader } from '../pipeline/params.js';
-import { observePath } from '../pipeline/observe.js';
+import { parseLock, LOCK_FILE, type LockFileEntry, type Lock } from '../pipeline/lock.js';
+import { paramValues, paramsReaderFrom } from '../pipeline/params.js';
+import { observePath, observeInTree, type TreeEntry } from '../pipeline/observe.js';
 import { buildGraph } from '../pipeline/graph.js';
 import { openProject, type Project } from '../store/project.js';
-import { loadPipeline } from '../pipeline/definition.js';
+import { loadPipelineFrom, workspaceReader, type FileReader } from '../pipeline/definition.js';
+import { listCommitFiles, readBlobBytes } from '../git/tree.js';
+import { resolveRevision } from '../git/revision.js';
+import { projectRepo } from './revisions.js';
 
 export interface VerifyOptions {
   /** Check hashes for format only, not for presence in the store (CI without the data). */
   noStore?: boolean;
+  /** Verify this commit (any revision, an experiment name included) instead of the workspace. */
+  rev?: string;
 }
 
 export interface Finding {
@@ -38,6 +45,48 @@ export interface VerifyResult {
   stages: number;
   pointers: number;
   findings: Finding[];
+  /** With a revision: as given, and the commit it names. */
+  rev?: string;
+  commit?: string;
+}
+
+/** Where verify reads the project: the workspace, or a commit's tree. */
+interface ProjectView {
+  read: FileReader;
+  pointerRefs(): PointerRef[];
+  readPointer(ref: PointerRef): Promise<Pointer>;
+  /** The path's hash as a lock records it (file or directory); undefined when it is not there. */
+  observe(rel: string): Promise<LockFileEntry | undefined>;
+  exists(rel: string): boolean;
+}
+
+function workspaceView(project: Project): ProjectView {
+  const statCache = new StatCache(project.tmpDir, project.algo, { readOnly: true });
+  return {
+    read: workspaceReader(project.root),
+    pointerRefs: () => findPointers(project.root),
+    readPointer: (ref) => readPointer(project.root, ref.pointerRel, project.parsed),
+    observe: (rel) => observePath(project, statCache, rel),
+    exists: (rel) => existsSync(absPath(project.root, rel)),
+  };
+}
+
+/** The project as a commit has it, every file read from its blob. */
+async function commitView(project: Project, commit: string): Promise<ProjectView> {
+  const { repo, prefix } = projectRepo(project);
+  const entries: TreeEntry[] = (await listCommitFiles(repo, commit, prefix)).map((f) => ({ path: f.path, mode: f.mode, bytes: () => readBlobBytes(repo, f.oid) }));
+  const byPath = new Map(entries.map((e) => [e.path, e]));
+  const read: FileReader = async (rel) => {
+    const e = byPath.get(rel);
+    return e && e.mode !== '120000' ? Buffer.from(await e.bytes()).toString('utf8') : undefined;
+  };
+  return {
+    read,
+    pointerRefs: () => pointerRefsIn(entries.filter((e) => e.mode !== '120000').map((e) => e.path)),
+    readPointer: async (ref) => parsePointer(ref.pointerRel, (await read(ref.pointerRel))!, project.parsed),
+    observe: (rel) => observeInTree(entries, rel, project.algo),
+    exists: (rel) => byPath.has(rel) || entries.some((e) => e.path.startsWith(rel + '/')),
+  };
 }
 
 /** The pointer that tracks `p` (itself or a directory containing it), if any. */
@@ -56,23 +105,30 @@ async function impliedHash(project: Project, noStore: boolean, out: LockFileEntr
 
 export async function verify(ctx: Context, options: VerifyOptions): Promise<VerifyResult> {
   const project = await openProject(ctx.cwd, { readOnly: true });
+  if (options.rev === undefined) return verifyView(project, workspaceView(project), options);
+  const commit = await resolveRevision(projectRepo(project).repo, options.rev);
+  const result = await verifyView(project, await commitView(project, commit), options);
+  return { ...result, rev: options.rev, commit };
+}
+
+async function verifyView(project: Project, view: ProjectView, options: VerifyOptions): Promise<VerifyResult> {
   const findings: Finding[] = [];
   const add = (f: Finding) => findings.push(f);
   const noStore = options.noStore ?? false;
-  const statCache = new StatCache(project.tmpDir, project.algo, { readOnly: true });
 
   // Pointer files: each must parse and validate (exit 4 otherwise), and name stored data.
   const pointers = new Map<string, Pointer>();
-  for (const ref of findPointers(project.root)) {
-    const p = await readPointer(project.root, ref.pointerRel, project.parsed);
+  for (const ref of view.pointerRefs()) {
+    const p = await view.readPointer(ref);
     pointers.set(targetOfPointer(ref.pointerRel, p), p);
     if (!noStore && !(await project.store.has(p.hash))) add({ code: 'RX_VERIFY_OBJECT_MISSING', file: ref.pointerRel, path: targetOfPointer(ref.pointerRel, p), message: `${p.hash} is not in the store` });
     // A directory's manifest passes the path guard too (exit 4 naming the entry); read only.
     else if (!noStore && p.type === 'dir') await readDirManifest(project.store, p.hash, ref.pointerRel, { quarantine: false });
   }
 
-  const pipeline = await loadPipeline(project.root, project.parsed);
-  const lock: Lock | undefined = await readLock(project.root, project.parsed);
+  const pipeline = await loadPipelineFrom(view.read, project.parsed);
+  const lockText = await view.read(LOCK_FILE);
+  const lock: Lock | undefined = lockText === undefined ? undefined : parseLock(lockText, LOCK_FILE, project.parsed);
   if (!pipeline) {
     if (lock && Object.keys(lock.stages).length > 0) add({ code: 'RX_VERIFY_STAGE_EXTRA', file: LOCK_FILE, message: `${LOCK_FILE} has stages but there is no ${PIPELINE_FILE}` });
     return { ok: findings.length === 0, stages: 0, pointers: pointers.size, findings };
@@ -86,7 +142,7 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<Veri
   for (const name of Object.keys(lock.stages).sort(compareStrings)) {
     if (!declared.has(name)) add({ code: 'RX_VERIFY_STAGE_EXTRA', file: LOCK_FILE, stage: name, message: `stage ${name} is in ${LOCK_FILE} but not in ${PIPELINE_FILE}` });
   }
-  const readParams = workspaceParamsReader(project.root);
+  const readParams = paramsReaderFrom(view.read);
   for (const stage of pipeline.stages) {
     const entry = lock.stages[stage.name];
     const at = { file: LOCK_FILE, stage: stage.name };
@@ -144,8 +200,8 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<Veri
           continue;
         }
       }
-      if (covering && !existsSync(absPath(project.root, dep))) continue; // data not checked out here
-      const now = await observePath(project, statCache, dep);
+      if (covering && !view.exists(dep)) continue; // data not checked out here (never in a commit)
+      const now = await view.observe(dep);
       if (!now) add({ ...at, code: 'RX_VERIFY_DEP_MISSING', path: dep, message: `dependency ${dep} of stage ${stage.name} does not exist` });
       else if (now.hash !== recorded.hash) add({ ...at, code: 'RX_VERIFY_DEP_CHANGED', path: dep, message: `dependency ${dep} is ${now.hash}, ${LOCK_FILE} says ${recorded.hash}` });
     }
@@ -162,7 +218,7 @@ export async function verify(ctx: Context, options: VerifyOptions): Promise<Veri
       else if (!noStore && recorded.type === 'dir') await readDirManifest(project.store, recorded.hash, `${LOCK_FILE}: ${stage.name} ${out.path}`, { quarantine: false });
       // Outputs kept in git (metrics, plots) are checked against the lock: a hand edit is tampering.
       if (!out.cache) {
-        const now = await observePath(project, statCache, out.path);
+        const now = await view.observe(out.path);
         if (now && now.hash !== recorded.hash) add({ ...at, code: 'RX_VERIFY_OUT_CHANGED', path: out.path, message: `output ${out.path} is ${now.hash}, ${LOCK_FILE} says ${recorded.hash}` });
       }
     }

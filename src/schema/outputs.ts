@@ -299,6 +299,8 @@ export const verifyOutputSchema = {
         properties: { code: { type: 'string', pattern: '^RX_VERIFY_[A-Z_]+$' }, file: str, stage: str, path: str, message: str },
       },
     },
+    rev: str,
+    commit: { type: 'string', pattern: '^[0-9a-f]{40}$' },
   },
 } as const;
 

@@ -99,3 +99,22 @@ export function findPointers(root: string, under = '', ignoreDirs?: string[]): P
   out.sort((a, b) => compareStrings(a.pointerRel, b.pointerRel));
   return out;
 }
+
+/**
+ * The pointer files among a list of file paths (a commit's tree), found as findPointers
+ * finds them in the workspace: none under .git, .rx or node_modules, none inside a
+ * directory that a pointer beside it tracks.
+ */
+export function pointerRefsIn(paths: string[]): PointerRef[] {
+  const present = new Set(paths);
+  const out: PointerRef[] = [];
+  for (const p of paths) {
+    const parts = p.split('/');
+    const name = parts[parts.length - 1]!;
+    if (!name.endsWith(POINTER_SUFFIX) || name.length <= POINTER_SUFFIX.length) continue;
+    const dirs = parts.slice(0, -1);
+    const hidden = dirs.some((d, i) => SKIP_DIRS.has(d) || present.has([...dirs.slice(0, i), d + POINTER_SUFFIX].join('/')));
+    if (!hidden) out.push({ pointerRel: p, targetRel: p.slice(0, -POINTER_SUFFIX.length) });
+  }
+  return out.sort((a, b) => compareStrings(a.pointerRel, b.pointerRel));
+}

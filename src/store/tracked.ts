@@ -8,6 +8,7 @@ import type { Project } from './project.js';
 import { statDigest, type StatCache } from './stat-cache.js';
 import { scanPath, scanMatchesCache, applyStatCache, hashMissing, targetHashOf, cacheFromScan, type Scan, type DirManifest } from './workspace.js';
 import type { ObjectStore } from './objects.js';
+import type { HashWork } from './hash-progress.js';
 
 export interface TargetState {
   scan: Scan;
@@ -23,7 +24,7 @@ export async function evaluateTarget(
   project: Project,
   statCache: StatCache,
   targetRel: string,
-  onBytes?: (n: number) => void,
+  work?: HashWork,
   options: { fileHashes?: boolean } = {},
 ): Promise<TargetState> {
   const scan = scanPath(absPath(project.root, targetRel), targetRel);
@@ -41,7 +42,8 @@ export async function evaluateTarget(
     return { scan, currentHash: cache.targetHash, hashed: 0, vouched: true };
   }
   const todo = applyStatCache(scan, cache);
-  await hashMissing(todo, project.algo, onBytes);
+  if (work && todo.length > 0) work.planned(todo.length, todo.reduce((s, f) => s + f.size, 0));
+  await hashMissing(todo, project.algo, work && ((n) => work.hashed(n)));
   const currentHash = await targetHashOf(scan, project.algo);
   await statCache.save(targetRel, cacheFromScan(scan, currentHash));
   return { scan, currentHash, hashed: todo.length, vouched: false };

@@ -109,10 +109,12 @@ export interface DirManifest {
 
 /** The canonical bytes of a directory manifest and the hash that names the directory. */
 export async function dirManifestFor(files: WorkspaceFile[], algo: HashAlgorithm): Promise<{ text: string; hash: string; manifest: DirManifest }> {
-  const manifest: DirManifest = {
-    schema: 1,
-    entries: files.map((f) => ({ path: f.rel, hash: f.hash!, size: f.size, mode: f.mode })),
-  };
+  return dirManifestOf(files.map((f) => ({ path: f.rel, hash: f.hash!, size: f.size, mode: f.mode })), algo);
+}
+
+/** The same for entries known without a workspace (files of a commit); sorted by path. */
+export async function dirManifestOf(entries: DirEntry[], algo: HashAlgorithm): Promise<{ text: string; hash: string; manifest: DirManifest }> {
+  const manifest: DirManifest = { schema: 1, entries };
   const text = canonicalJson(manifest);
   return { text, hash: await hashBytes(algo, text), manifest };
 }

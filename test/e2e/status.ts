@@ -2,10 +2,11 @@
 // missing in the workspace / missing in the store, plus ignored data no pointer tracks;
 // --exit-code gives 1 whenever anything is not up to date.
 import t from 'tap';
-import { rmSync, chmodSync, readFileSync } from 'node:fs';
+import { rmSync, chmodSync, readFileSync, utimesSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { rx, writeTree, pseudoRandomBytes } from '../../fixtures/project.js';
+import { rx, writeTree, pseudoRandomBytes, rxEnv, RX_BIN } from '../../fixtures/project.js';
 import { useProject, rxJson, parseOutput, replaceFile, objectPath, sha256Hex, type TestLike } from '../../fixtures/e2e.js';
 
 interface Entry {
@@ -174,4 +175,54 @@ t.test('status for people: one line per path that is not up to date, with the fi
   t.match(r.stdout, /modified\s+sub\/b\.txt/);
   t.match(r.stdout, /missing in workspace:\s+model\.bin/);
   t.equal(r.stderr, '');
+});
+
+// ---------------------------------------------------------------- progress of a cold status
+
+/** A project tracking 250 files (more than a bar waits for), and a way to make its stat cache stale. */
+function coldProject(t: TestLike): { dir: string; makeCold: () => void } {
+  const dir = useProject(t);
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 250; i++) files[`data/f${i}.bin`] = pseudoRandomBytes(400, i + 1);
+  writeTree(dir, files);
+  t.equal(rx(dir, ['add', 'data']).code, 0);
+  let round = 0;
+  const makeCold = () => {
+    const when = new Date(Date.UTC(2030, 0, 1, 0, 0, (round += 1)));
+    for (const rel of Object.keys(files)) utimesSync(at(dir, rel), when, when);
+  };
+  return { dir, makeCold };
+}
+
+/** Bytes a progress bar draws: carriage returns and escape sequences, or its label. */
+const drawsProgress = (text: string) => /[\r\u001b]|hashing/.test(text);
+
+t.test('a cold status draws no progress when stderr is not a terminal', async (t) => {
+  const { dir, makeCold } = coldProject(t);
+  for (const args of [['status'], ['status', '-q'], ['status', '--json']]) {
+    makeCold();
+    const r = rx(dir, args);
+    t.equal(r.code, 0, args.join(' '));
+    t.notOk(drawsProgress(r.stderr), `rx ${args.join(' ')}: no progress on a pipe: ${JSON.stringify(r.stderr)}`);
+  }
+});
+
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+
+t.test('on a terminal a cold status shows hashing progress, except under -q or --json', { skip: SCRIPT ? false : 'no script(1) for a pseudo-terminal' }, async (t) => {
+  const { dir, makeCold } = coldProject(t);
+  /** rx run on a pseudo-terminal by script(1); what the terminal showed (stdout and stderr). */
+  const onTerminal = (args: string[]) => {
+    makeCold();
+    const command = [process.execPath, RX_BIN, ...args].map((w) => `'${w}'`).join(' ');
+    const r = spawnSync(SCRIPT!, ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8', env: rxEnv() });
+    t.equal(r.status, 0, `rx ${args.join(' ')} on a terminal: ${r.stderr}`);
+    return r.stdout;
+  };
+  t.match(onTerminal(['status']), /hashing/, 'the bar of a cold status');
+  t.notMatch(onTerminal(['status', '-q']), /hashing/, 'nothing under -q');
+  t.notMatch(onTerminal(['status', '--json']), /hashing/, 'nothing under --json');
+  // Warm: the stat cache vouches for every file, nothing to hash, no bar.
+  const warm = spawnSync(SCRIPT!, ['-qec', `'${process.execPath}' '${RX_BIN}' status`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: rxEnv() });
+  t.notMatch(warm.stdout, /hashing/, 'nothing when the cache is warm');
 });

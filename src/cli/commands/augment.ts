@@ -26,7 +26,10 @@ interface PreviewFlags {
 }
 
 export function registerAugment(program: Command, io: CliIO): void {
-  const augment = program.command('augment').summary('augmentation specs: preview what a policy does to real samples');
+  const augment = program
+    .command('augment')
+    .summary('augmentation specs: preview what a policy does to real samples')
+    .addHelpText('after', examples(['rx augment preview augment/default.yaml --data data/manifest.json -o preview.png', 'a grid of samples and their variants']));
   augment
     .command('preview')
     .summary('a PNG grid of samples and their augmented variants')

@@ -9,7 +9,10 @@ import { examples, type CliIO } from '../io.js';
 const loadDataOps = () => import('../../ops/data.js');
 
 export function registerData(program: Command, io: CliIO): void {
-  const data = program.command('data').summary('data specs and manifests: build, show, diff, audit');
+  const data = program
+    .command('data')
+    .summary('data specs and manifests: build, show, diff, audit')
+    .addHelpText('after', examples(['rx data build data/digits.yaml --out out/data', 'build a manifest'], ['rx data audit out/data/manifest.json', 'check it for leakage and imbalance']));
 
   data
     .command('build')

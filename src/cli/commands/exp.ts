@@ -44,7 +44,10 @@ export function expTable(rows: ExpRow[], choice: ColumnChoice = {}): Table {
 }
 
 export function registerExp(program: Command, io: CliIO): void {
-  const exp = program.command('exp').summary('experiments: pipeline runs recorded as commits under refs/rx/exps');
+  const exp = program
+    .command('exp')
+    .summary('experiments: pipeline runs recorded as commits under refs/rx/exps')
+    .addHelpText('after', examples(['rx exp run -n fast -S train.lr=0.01', 'record an experiment'], ['rx exp show', 'compare the experiments of HEAD']));
   exp
     .command('run')
     .summary('run the pipeline with overrides and record the result as an experiment')
@@ -121,6 +124,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .option('--all', 'include unchanged values')
     .option('--md', 'print Markdown tables')
     .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx exp diff fast', 'experiment fast against HEAD'], ['rx exp diff fast wide --md', 'two experiments, as Markdown']))
     .action(async (a: string, b: string | undefined, opts: { all?: boolean; md?: boolean; json?: boolean }, cmd: Command) => {
       const r = await (await loadExpOps()).expDiff(io.context(cmd), { a, b, all: opts.all });
       if (opts.json) return io.json(r);
@@ -138,6 +142,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .argument('<name>')
     .option('-f, --force', 'overwrite uncommitted changes to the files it brings')
     .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx exp apply fast && git commit -am "lr 0.01"', 'keep an experiment on the current branch']))
     .action(async (name: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
       const r = await (await loadExpOps()).expApply(io.context(cmd), { name, force: opts.force });
       if (opts.json) return io.json(r);
@@ -149,6 +154,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .argument('<name>')
     .argument('<branch>')
     .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx exp branch fast lr-0.01', 'a branch lr-0.01 at experiment fast']))
     .action(async (name: string, branch: string, opts: { json?: boolean }, cmd: Command) => {
       const r = await (await loadExpOps()).expBranch(io.context(cmd), { name, branch });
       if (opts.json) return io.json(r);
@@ -159,6 +165,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .summary('remove experiments (their refs)')
     .argument('<names...>')
     .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx exp rm fast wide', 'remove two experiments']))
     .action(async (names: string[], opts: { json?: boolean }, cmd: Command) => {
       const r = await (await loadExpOps()).expRemove(io.context(cmd), { names });
       if (opts.json) return io.json(r);

@@ -7,7 +7,10 @@ const loadMigrateOps = () => import('../../ops/migrate-dvc.js');
 const loadInitOps = () => import('../../ops/init.js');
 
 export function registerMigrate(program: Command, io: CliIO): void {
-  const migrate = program.command('migrate').summary('convert another tool\'s pipeline into rx.yaml');
+  const migrate = program
+    .command('migrate')
+    .summary('convert another tool\'s pipeline into rx.yaml')
+    .addHelpText('after', examples(['rx migrate dvc --dry', 'the rx.yaml a dvc.yaml becomes, written nowhere']));
   migrate
     .command('dvc')
     .summary('write rx.yaml from dvc.yaml and params.yaml')

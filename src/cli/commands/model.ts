@@ -8,7 +8,10 @@ import { formatBytes } from '../../report/format.js';
 import { examples, type CliIO } from '../io.js';
 
 export function registerModel(program: Command, io: CliIO): void {
-  const model = program.command('model').summary('model configs: summary');
+  const model = program
+    .command('model')
+    .summary('model configs: summary')
+    .addHelpText('after', examples(['rx model summary models/cnn.yaml --input 28x28x1', 'layers, parameters and FLOPs of a config']));
   model
     .command('summary')
     .summary('layers, parameters, FLOPs, weight bytes and measured latency of a model config')

@@ -29,7 +29,10 @@ function printDiff(io: CliIO, result: DiffResult, opts: { json?: boolean; md?: b
 }
 
 export function registerParamsMetrics(program: Command, io: CliIO): void {
-  const params = program.command('params').summary('parameters the stages use');
+  const params = program
+    .command('params')
+    .summary('parameters the stages use')
+    .addHelpText('after', examples(['rx params diff', 'parameter changes since the last commit']));
   params
     .command('diff')
     .summary('compare parameter values between revisions or the workspace')
@@ -43,7 +46,10 @@ export function registerParamsMetrics(program: Command, io: CliIO): void {
       printDiff(io, await (await loadParamsMetricsOps()).paramsDiff(io.context(cmd), { revisions, all: opts.all }), opts, false, 'parameters');
     });
 
-  const metrics = program.command('metrics').summary('metrics the stages write');
+  const metrics = program
+    .command('metrics')
+    .summary('metrics the stages write')
+    .addHelpText('after', examples(['rx metrics show', 'metrics in the workspace'], ['rx metrics diff main', 'deltas against main']));
   metrics
     .command('show')
     .summary('show metric values')

@@ -69,8 +69,8 @@ export function registerRepro(program: Command, io: CliIO): void {
     .command('repro')
     .summary('run the stages whose inputs changed')
     .description(
-      'Bring the pipeline in rx.yaml up to date: run each stage whose command, dependencies, parameters or\noutputs changed since rx.lock recorded it, restore outputs from the store or the run cache where\npossible, and skip the rest, saying why for each stage. Outputs of a failing stage are kept as they were.\n' +
-        'With --rev, every command the commit defines is printed (stderr) before any runs; --dry --rev only lists them.\n' +
+      'Bring the pipeline in rx.yaml up to date: run each stage whose command, dependencies, parameters or\noutputs changed since rx.lock recorded it, restore outputs from the store or the run cache where\npossible, and skip the rest, saying why for each stage. Outputs of a failing stage are kept as they were.\n\n' +
+        'With --rev, every command the commit defines is printed (stderr) before any runs; --dry --rev only lists them.\n\n' +
         '--isolate needs bubblewrap (apt-get install bubblewrap) and refuses to run (exit 2) when bwrap cannot sandbox here.',
     )
     .argument('[stages...]', 'stages (or foreach/matrix groups) to bring up to date, with their upstream')
