@@ -22,8 +22,8 @@ import { parseOverride, applyOverrides, type Override } from '../pipeline/overri
 import { flatten } from '../pipeline/values.js';
 import { getPath } from '../pipeline/template.js';
 import { projectRepo, type ProjectRepo } from './revisions.js';
-import { checkout } from './checkout.js';
-import { repro, type StageOutcome } from './repro.js';
+import { checkoutWorkspace as checkout } from '../pipeline/checkout.js';
+import { runPipeline as repro, type StageOutcome } from '../pipeline/run.js';
 import { experimentName } from './exp-names.js';
 import { paramsDiff, metricsDiff, type DiffResult } from './params-metrics.js';
 

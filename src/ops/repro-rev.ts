@@ -25,8 +25,8 @@ import { parseLock, readLock, LOCK_FILE } from '../pipeline/lock.js';
 import { flatten } from '../pipeline/values.js';
 import { compareRuns, type MetricValues, type RunComparison } from '../pipeline/verdict.js';
 import { projectRepo } from './revisions.js';
-import { checkout } from './checkout.js';
-import { repro, type StageOutcome } from './repro.js';
+import { checkoutWorkspace as checkout } from '../pipeline/checkout.js';
+import { runPipeline as repro, type StageOutcome } from '../pipeline/run.js';
 
 export interface RevReproOptions {
   rev: string;

@@ -10,7 +10,7 @@ import { StatCache } from '../store/stat-cache.js';
 import { findPointers, readPointer, targetOfPointer, type Pointer, type PointerRef } from '../store/pointer.js';
 import { evaluateTarget, readDirManifest } from '../store/tracked.js';
 import { managedIgnores } from '../git/ignore.js';
-import { resolvePointerTargets } from './targets.js';
+import { resolvePointerTargets } from '../store/pointer-targets.js';
 import { cacheFromScan, type WorkspaceFile } from '../store/workspace.js';
 import type { statusStates } from '../schema/outputs.js';
 import { loadPipeline, type Pipeline } from '../pipeline/definition.js';
