@@ -21,13 +21,14 @@ import { LOCK_FILE } from '../pipeline/lock.js';
 import { parseOverride, applyOverrides, type Override } from '../pipeline/overrides.js';
 import { flatten } from '../pipeline/values.js';
 import { getPath } from '../pipeline/template.js';
-import { projectRepo, type ProjectRepo } from './revisions.js';
+import { projectRepo, inProject, type ProjectRepo } from '../git/project-repo.js';
+import { headCommit, uniqueName, listExperiments, findExperiment, overrideKeys, commitCandidates, experimentTree, experimentMessage, recordExperiment, type ExpInfo } from '../exp/refs.js';
 import { checkoutWorkspace as checkout } from '../pipeline/checkout.js';
 import { runPipeline as repro, type StageOutcome } from '../pipeline/run.js';
-import { experimentName } from './exp-names.js';
 import { paramsDiff, metricsDiff, type DiffResult } from './params-metrics.js';
 
-export const EXP_REFS = 'refs/rx/exps';
+export { EXP_REFS, type ExpInfo } from '../exp/refs.js';
+export { listExperiments, findExperiment };
 
 export interface ExpRunOptions {
   overrides: string[];
@@ -46,60 +47,6 @@ export interface ExpRunResult {
   failed: string[];
 }
 
-async function headCommit(repo: GitRepo): Promise<string> {
-  try {
-    return await resolveRevision(repo, 'HEAD');
-  } catch {
-    throw new UsageError('the repository has no commits yet: commit the project first, then run experiments on it');
-  }
-}
-
-function inPrefix(prefix: string, p: string): string | undefined {
-  if (prefix === '') return p;
-  return p.startsWith(prefix + '/') ? p.slice(prefix.length + 1) : undefined;
-}
-
-async function uniqueName(repo: GitRepo, baseline: string, wanted: string | undefined, seed: number): Promise<string> {
-  const taken = new Set((await refsUnder(repo, `${EXP_REFS}/${baseline}`)).map((r) => r.ref.split('/').pop()!));
-  if (wanted !== undefined) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(wanted)) throw new UsageError(`experiment name ${JSON.stringify(wanted)}: use letters, digits, '.', '_' and '-'`);
-    if (taken.has(wanted)) throw new UsageError(`an experiment named ${wanted} already exists on this baseline`, { hint: `remove it with rx exp rm ${wanted}, or choose another -n` });
-    return wanted;
-  }
-  for (let i = 0; ; i++) {
-    const n = experimentName(seed + i * 7919);
-    const name = i < 50 ? n : `${n}-${i}`;
-    if (!taken.has(name)) return name;
-  }
-}
-
-/** Files of the run directory that belong in the experiment's commit. */
-async function commitCandidates(dir: string, workspaceFiles: string[], pipeline: Pipeline): Promise<string[]> {
-  const out = new Set(workspaceFiles);
-  out.add(LOCK_FILE);
-  for (const s of pipeline.stages) {
-    for (const o of s.outs) {
-      if (!o.cache) {
-        const abs = absPath(dir, o.path);
-        const st = await fsp.lstat(abs).catch(() => undefined);
-        if (st?.isDirectory()) {
-          const walk = async (d: string, rel: string) => {
-            for (const e of await fsp.readdir(d, { withFileTypes: true })) {
-              if (e.isDirectory()) await walk(path.join(d, e.name), `${rel}/${e.name}`);
-              else out.add(`${rel}/${e.name}`);
-            }
-          };
-          await walk(abs, o.path);
-        } else out.add(o.path);
-      } else {
-        const parent = path.posix.dirname(o.path);
-        out.add(parent === '.' ? '.gitignore' : `${parent}/.gitignore`);
-      }
-    }
-  }
-  return [...out].sort(compareStrings);
-}
-
 export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpRunResult> {
   const project = await openProject(ctx.cwd);
   const pr = projectRepo(project);
@@ -107,7 +54,7 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
   const baseline = await headCommit(repo);
   const overrides: Override[] = options.overrides.map(parseOverride);
   const seed = createHash('sha256').update(`${ctx.clock.now().toISOString()}:${process.pid}:${options.overrides.join(' ')}`).digest().readUInt32BE(0);
-  let name = await uniqueName(repo, baseline, options.name, seed);
+  const name = await uniqueName(repo, baseline, options.name, seed);
 
   const dir = path.join(project.tmpDir, 'exp', `${name}-${process.pid}`);
   const dispose = onExit(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,7 +65,7 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
     const visible = (await worktreeFiles(repo)).filter((f) => f.present);
     const files: string[] = [];
     for (const f of visible) {
-      const rel = inPrefix(prefix, f.path);
+      const rel = inProject(prefix, f.path);
       if (rel === undefined) continue;
       const src = absPath(project.root, rel);
       const dest = absPath(dir, rel);
@@ -149,90 +96,24 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
     // The run directory borrowed the project's store; the commit keeps the project's own settings.
     await fsp.writeFile(absPath(dir, CONFIG_FILE), configText);
     const pipeline = (await loadPipeline(dir))!;
-    const candidates = await commitCandidates(dir, files, pipeline);
-    const head = await listCommitFiles(repo, baseline);
-    const tree = new Map<string, TreeFile>();
-    for (const f of head) if (inPrefix(prefix, f.path) === undefined) tree.set(f.path, f);
-    for (const rel of candidates) {
-      const abs = absPath(dir, rel);
-      const st = await fsp.lstat(abs).catch(() => undefined);
-      if (!st?.isFile()) continue;
-      const oid = await writeBlobBytes(repo, await fsp.readFile(abs));
-      const full = prefix === '' ? rel : `${prefix}/${rel}`;
-      tree.set(full, { path: full, oid, mode: (st.mode & 0o111) !== 0 ? '100755' : '100644' });
-    }
-    const treeOid = await writeTreeOf(repo, [...tree.values()]);
-    const author = await authorFrom(repo, ctx.env, ctx.clock.now());
-    // Experiments run concurrently may pick the same name: the ref is created only if it is
-    // new, and a generated name is chosen again rather than overwriting another's result.
-    for (let attempt = 1; ; attempt++) {
-      const message = `rx exp run ${name}\n\n${options.overrides.length > 0 ? options.overrides.map((o) => `-S ${o}`).join('\n') : 'no parameter overrides'}\n`;
-      const commit = await writeCommitObject(repo, treeOid, [baseline], message, author);
-      const ref = `${EXP_REFS}/${baseline}/${name}`;
-      if (await createRef(repo, ref, commit)) return { name, ref, commit, baseline, overrides: options.overrides, stages: run.stages, failed: [] };
-      if (options.name !== undefined) throw new UsageError(`an experiment named ${name} was recorded on this baseline while this one ran`, { hint: 'run it again with another -n' });
-      name = await uniqueName(repo, baseline, undefined, seed + attempt);
-    }
+    const tree = await experimentTree(pr, baseline, dir, await commitCandidates(dir, files, pipeline));
+    const recorded = await recordExperiment(repo, {
+      baseline,
+      tree,
+      author: await authorFrom(repo, ctx.env, ctx.clock.now()),
+      name,
+      message: (n) => experimentMessage(`rx exp run ${n}`, options.overrides),
+      // Experiments run concurrently may pick the same name: a generated one is chosen again.
+      nextName: async (attempt) => {
+        if (options.name !== undefined) throw new UsageError(`an experiment named ${name} was recorded on this baseline while this one ran`, { hint: 'run it again with another -n' });
+        return uniqueName(repo, baseline, undefined, seed + attempt);
+      },
+    });
+    return { ...recorded, baseline, overrides: options.overrides, stages: run.stages, failed: [] };
   } finally {
     dispose();
     await fsp.rm(dir, { recursive: true, force: true });
   }
-}
-
-export interface ExpInfo {
-  name: string;
-  ref: string;
-  commit: string;
-  baseline: string;
-  timestamp: number;
-  message: string;
-  /** The -S overrides it was run with, as written. */
-  overrides: string[];
-}
-
-/** The -S lines `rx exp run` writes into the experiment commit's message. */
-function overridesIn(message: string): string[] {
-  return message
-    .split('\n')
-    .filter((l) => l.startsWith('-S '))
-    .map((l) => l.slice(3));
-}
-
-/** Where each override points (file and key), for reading its value at any commit. */
-function overrideKeys(overrides: string[]): { file: string; key: string }[] {
-  const out = new Map<string, { file: string; key: string }>();
-  for (const raw of overrides) {
-    try {
-      const o = parseOverride(raw);
-      out.set(`${o.file}\0${o.key}`, { file: o.file, key: o.key });
-    } catch {
-      // a message edited by hand: not an override rx can read back
-    }
-  }
-  return [...out.values()];
-}
-
-export async function listExperiments(pr: ProjectRepo, baseline: string | undefined): Promise<ExpInfo[]> {
-  const refs = await refsUnder(pr.repo, baseline ? `${EXP_REFS}/${baseline}` : EXP_REFS);
-  const out: ExpInfo[] = [];
-  for (const { ref, oid } of refs) {
-    const parts = ref.split('/');
-    const info = await readCommitInfo(pr.repo, oid);
-    out.push({ name: parts[parts.length - 1]!, ref, commit: oid, baseline: parts[parts.length - 2]!, timestamp: info.timestamp, message: info.message.split('\n')[0]!, overrides: overridesIn(info.message) });
-  }
-  return out.sort((a, b) => a.timestamp - b.timestamp || compareStrings(a.name, b.name));
-}
-
-/** Finds an experiment by name (current baseline first), or by ref or commit prefix. */
-export async function findExperiment(pr: ProjectRepo, name: string): Promise<ExpInfo> {
-  const head = await resolveRevision(pr.repo, 'HEAD').catch(() => undefined);
-  const all = await listExperiments(pr, undefined);
-  const matches = all.filter((e) => e.name === name || e.ref === name || (name.length >= 7 && e.commit.startsWith(name)));
-  const current = matches.filter((e) => e.baseline === head);
-  if (current.length === 1) return current[0]!;
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new UsageError(`no experiment named ${name}`, { hint: 'list them with rx exp list --all-baselines' });
-  throw new UsageError(`${name} names ${matches.length} experiments on other baselines: ${matches.map((m) => m.ref).join(', ')}`, { hint: 'name one by its ref' });
 }
 
 export async function expList(ctx: Context, options: { allBaselines?: boolean }): Promise<{ baseline?: string; experiments: ExpInfo[] }> {
