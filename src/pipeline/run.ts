@@ -45,6 +45,14 @@ export interface ReproOptions {
   runCache?: boolean;
   /** Run each stage command under bubblewrap (no network, only the project tree writable). */
   isolate?: boolean;
+  /**
+   * Extra environment for every stage's commands (a search trial's RX_SEED), over the stage's
+   * own env: recorded in each entry's env as that is, so it is part of the run-cache key and a
+   * result made with one value is never reused for another.
+   */
+  env?: Record<string, string>;
+  /** Cancels the run: running commands are stopped (outputs put back), no stage starts after. */
+  signal?: AbortSignal;
 }
 
 export type StageAction = 'up-to-date' | 'ran' | 'restored' | 'run-cache' | 'failed' | 'would-run' | 'frozen' | 'not-run';
@@ -216,6 +224,7 @@ async function processStage(r: Runner, name: string): Promise<StageOutcome> {
 
   const signal = interruption();
   if (signal) return { name, action: 'not-run', reasons: [`rx received ${signal}`] };
+  if (r.options.signal?.aborted) return { name, action: 'not-run', reasons: ['the run was cancelled'] };
   reporter.info(`running stage ${name}: ${described.join('; ')}`);
   const staging = await moveOutputsAside(r.project.root, r.project.tmpDir, stage);
   let outcome: StageOutcome;
@@ -228,12 +237,15 @@ async function processStage(r: Runner, name: string): Promise<StageOutcome> {
       clock: r.ctx.clock,
       isolate: r.options.isolate,
       onGroup: (pgid) => recordGroup(staging, pgid),
+      signal: r.options.signal,
     });
     if (!run.ok) {
       await restoreOutputs(r.project.root, staging);
       const how = run.interrupted
         ? `was stopped: rx received ${run.signal}; the previous outputs were put back`
-        : run.signal
+        : run.cancelled
+          ? 'was stopped: the run was cancelled; the previous outputs were put back'
+          : run.signal
           ? `was killed by ${run.signal}`
           : run.error
             ? `could not start: ${run.error}`
@@ -272,7 +284,7 @@ async function schedule(r: Runner, order: string[]): Promise<StageOutcome[]> {
   const blockedBy = (name: string) => [...(r.graph.upstream.get(name) ?? [])].find((u) => inPlan.has(u) && ['failed', 'not-run'].includes(outcomes.get(u)?.action ?? ''));
   const isReady = (name: string) => [...(r.graph.upstream.get(name) ?? [])].every((u) => !inPlan.has(u) || outcomes.has(u));
   while (pending.length > 0 || running.size > 0) {
-    if (interruption()) stopping = true;
+    if (interruption() || r.options.signal?.aborted) stopping = true;
     for (let i = 0; i < pending.length && running.size < jobs && !stopping; ) {
       const name = pending[i]!;
       if (!isReady(name)) {
@@ -302,7 +314,7 @@ async function schedule(r: Runner, order: string[]): Promise<StageOutcome[]> {
     }
     if (running.size === 0) {
       // Nothing can start: the rest are blocked or we are stopping.
-      const why = interruption() ? `rx received ${interruption()}` : stopping ? 'stopped after a failure' : 'upstream did not run';
+      const why = interruption() ? `rx received ${interruption()}` : r.options.signal?.aborted ? 'the run was cancelled' : stopping ? 'stopped after a failure' : 'upstream did not run';
       for (const name of pending.splice(0)) outcomes.set(name, { name, action: 'not-run', reasons: [why] });
       break;
     }
@@ -313,8 +325,16 @@ async function schedule(r: Runner, order: string[]): Promise<StageOutcome[]> {
   return order.map((n) => outcomes.get(n)!);
 }
 
+/** The graph with extra environment set on every stage (over the stage's own). */
+function withExtraEnv(graph: Graph, env: Record<string, string> | undefined): Graph {
+  if (!env || Object.keys(env).length === 0) return graph;
+  return { ...graph, stages: new Map([...graph.stages].map(([n, s]) => [n, { ...s, env: { ...s.env, ...env } }])) };
+}
+
 export async function runPipeline(ctx: Context, options: ReproOptions): Promise<ReproResult> {
-  const { project, pipeline, graph } = await openPipeline(ctx);
+  const opened = await openPipeline(ctx);
+  const { project, pipeline } = opened;
+  const graph = withExtraEnv(opened.graph, options.env);
   const targets = resolveTargets(graph.stages.keys(), options.targets);
   const order = planRepro(graph, targets, { downstream: options.downstream });
   // Refused before anything is touched when bwrap is missing or cannot build its sandbox.
