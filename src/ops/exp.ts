@@ -1,30 +1,27 @@
 // Experiments: `rx exp run` runs the pipeline on HEAD plus the working tree's uncommitted
-// changes plus -S overrides, in a temporary directory sharing the store, and records the
+// changes plus -S overrides, in a sandbox sharing the store (exp/sandbox.ts), and records the
 // result as a commit under refs/rx/exps/<baseline sha>/<name>, without moving HEAD or
 // touching the index or working tree. The rest (list, show, diff, apply, branch, rm)
 // reads and manages those refs.
-import { promises as fsp, rmSync, existsSync } from 'node:fs';
+import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Context } from '../core/context.js';
 import { UsageError, RxError, ExitCode } from '../core/errors.js';
-import { onExit } from '../core/cleanup.js';
 import { absPath } from '../core/paths.js';
 import { compareStrings } from '../core/canonical.js';
-import { parseYaml, stringifyYaml } from '../core/yaml.js';
-import { openProject, CONFIG_FILE } from '../store/project.js';
-import { resolveRevision, readCommitInfo } from '../git/revision.js';
-import { listCommitFiles, worktreeFiles, writeBlobBytes, writeTreeOf, writeCommitObject, setRef, createRef, removeRef, refsUnder, authorFrom, readBlobBytes, blobOid, type TreeFile } from '../git/tree.js';
-import type { GitRepo } from '../git/repo.js';
-import { loadPipeline, loadPipelineFrom, type Pipeline } from '../pipeline/definition.js';
-import { LOCK_FILE } from '../pipeline/lock.js';
-import { parseOverride, applyOverrides, type Override } from '../pipeline/overrides.js';
+import { parseYaml } from '../core/yaml.js';
+import { openProject } from '../store/project.js';
+import { listCommitFiles, setRef, removeRef, refsUnder, readBlobBytes, blobOid } from '../git/tree.js';
+import { loadPipelineFrom } from '../pipeline/definition.js';
+import { parseOverride } from '../pipeline/overrides.js';
 import { flatten } from '../pipeline/values.js';
 import { getPath } from '../pipeline/template.js';
-import { projectRepo, inProject, type ProjectRepo } from '../git/project-repo.js';
-import { headCommit, uniqueName, listExperiments, findExperiment, overrideKeys, commitCandidates, experimentTree, experimentMessage, recordExperiment, type ExpInfo } from '../exp/refs.js';
-import { checkoutWorkspace as checkout } from '../pipeline/checkout.js';
-import { runPipeline as repro, type StageOutcome } from '../pipeline/run.js';
+import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
+import { headCommit, uniqueName, listExperiments, findExperiment, overrideKeys, experimentMessage, type ExpInfo } from '../exp/refs.js';
+import { checkoutWorkspace } from '../pipeline/checkout.js';
+import type { StageOutcome } from '../pipeline/run.js';
+import { LocalExecutor } from '../exp/executors/local.js';
 import { paramsDiff, metricsDiff, type DiffResult } from './params-metrics.js';
 
 export { EXP_REFS, type ExpInfo } from '../exp/refs.js';
@@ -50,57 +47,21 @@ export interface ExpRunResult {
 export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpRunResult> {
   const project = await openProject(ctx.cwd);
   const pr = projectRepo(project);
-  const { repo, prefix } = pr;
+  const { repo } = pr;
   const baseline = await headCommit(repo);
-  const overrides: Override[] = options.overrides.map(parseOverride);
+  // Refused before anything is written.
+  options.overrides.forEach(parseOverride);
   const seed = createHash('sha256').update(`${ctx.clock.now().toISOString()}:${process.pid}:${options.overrides.join(' ')}`).digest().readUInt32BE(0);
   const name = await uniqueName(repo, baseline, options.name, seed);
-
-  const dir = path.join(project.tmpDir, 'exp', `${name}-${process.pid}`);
-  const dispose = onExit(() => rmSync(dir, { recursive: true, force: true }));
-  try {
-    await fsp.rm(dir, { recursive: true, force: true });
-    await fsp.mkdir(dir, { recursive: true });
-    // HEAD plus uncommitted changes: every file git sees in the working tree, as it is there.
-    const visible = (await worktreeFiles(repo)).filter((f) => f.present);
-    const files: string[] = [];
-    for (const f of visible) {
-      const rel = inProject(prefix, f.path);
-      if (rel === undefined) continue;
-      const src = absPath(project.root, rel);
-      const dest = absPath(dir, rel);
-      await fsp.mkdir(path.dirname(dest), { recursive: true });
-      await fsp.copyFile(src, dest);
-      await fsp.chmod(dest, ((await fsp.stat(src)).mode & 0o111) !== 0 ? 0o755 : 0o644);
-      files.push(rel);
-    }
-    for (const file of [...new Set(overrides.map((o) => o.file))]) {
-      const abs = absPath(dir, file);
-      const text = await fsp.readFile(abs, 'utf8').catch(() => {
-        throw new UsageError(`-S: ${file} does not exist in the project`);
-      });
-      await fsp.writeFile(abs, applyOverrides(file, text, overrides));
-      if (!files.includes(file)) files.push(file);
-    }
-    const configText = await fsp.readFile(absPath(project.root, CONFIG_FILE), 'utf8');
-    const config = (parseYaml(configText, CONFIG_FILE) ?? { schema: 1 }) as Record<string, unknown>;
-    await fsp.writeFile(absPath(dir, CONFIG_FILE), stringifyYaml({ ...config, cache: project.store.dir }));
-    const inner: Context = { ...ctx, cwd: dir };
-    // Tracked data and HEAD's stage outputs from the store: unchanged stages need not run.
-    await checkout(inner, { paths: [], force: true });
-    const run = await repro(inner, { targets: options.stages, jobs: options.jobs });
-    if (run.failed.length > 0) {
-      return { name, ref: '', commit: '', baseline, overrides: options.overrides, stages: run.stages, failed: run.failed };
-    }
-
-    // The run directory borrowed the project's store; the commit keeps the project's own settings.
-    await fsp.writeFile(absPath(dir, CONFIG_FILE), configText);
-    const pipeline = (await loadPipeline(dir))!;
-    const tree = await experimentTree(pr, baseline, dir, await commitCandidates(dir, files, pipeline));
-    const recorded = await recordExperiment(repo, {
-      baseline,
-      tree,
-      author: await authorFrom(repo, ctx.env, ctx.clock.now()),
+  const r = await new LocalExecutor(ctx).run({
+    base: baseline,
+    source: 'worktree',
+    overrides: options.overrides,
+    stages: options.stages,
+    jobs: options.jobs,
+    kind: 'exp',
+    label: name,
+    record: {
       name,
       message: (n) => experimentMessage(`rx exp run ${n}`, options.overrides),
       // Experiments run concurrently may pick the same name: a generated one is chosen again.
@@ -108,12 +69,10 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
         if (options.name !== undefined) throw new UsageError(`an experiment named ${name} was recorded on this baseline while this one ran`, { hint: 'run it again with another -n' });
         return uniqueName(repo, baseline, undefined, seed + attempt);
       },
-    });
-    return { ...recorded, baseline, overrides: options.overrides, stages: run.stages, failed: [] };
-  } finally {
-    dispose();
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+    },
+  });
+  const recorded = r.recorded ?? { name, ref: '', commit: '' };
+  return { ...recorded, baseline, overrides: options.overrides, stages: r.stages, failed: r.failed };
 }
 
 export async function expList(ctx: Context, options: { allBaselines?: boolean }): Promise<{ baseline?: string; experiments: ExpInfo[] }> {
@@ -227,7 +186,7 @@ export async function expApply(ctx: Context, options: { name: string; force?: bo
     await fsp.rename(tmp, abs);
   }
   // Data and stage outputs follow the applied pointer files and rx.lock.
-  await checkout(ctx, { paths: [], force: options.force });
+  await checkoutWorkspace(ctx, { paths: [], force: options.force });
   return { name: exp.name, commit: exp.commit, written: changed.map((f) => f.path) };
 }
 
