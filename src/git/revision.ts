@@ -7,8 +7,17 @@ import { RxError, ExitCode } from '../core/errors.js';
 import type { GitRepo } from './repo.js';
 import { refsUnder } from './tree.js';
 
-/** Where experiments live: refs/rx/exps/<baseline commit>/<name>. */
+/** Where experiments live: refs/rx/exps/<baseline commit>/<name>, the name possibly nested (<search>/<trial>). */
 export const EXPERIMENT_REFS = 'refs/rx/exps';
+
+/** An experiment ref split: the baseline is the segment after refs/rx/exps, the name all the rest. */
+export function parseExperimentRef(ref: string): { baseline: string; name: string } | undefined {
+  if (!ref.startsWith(EXPERIMENT_REFS + '/')) return undefined;
+  const rest = ref.slice(EXPERIMENT_REFS.length + 1);
+  const slash = rest.indexOf('/');
+  if (slash <= 0 || slash === rest.length - 1) return undefined;
+  return { baseline: rest.slice(0, slash), name: rest.slice(slash + 1) };
+}
 
 export class UnknownRevisionError extends RxError {
   constructor(rev: string, why: string) {
@@ -34,15 +43,14 @@ async function resolveBase(repo: GitRepo, name: string): Promise<string> {
       // fall through
     }
   }
-  // An experiment name: the one on HEAD's baseline first, else the only one by that name.
-  if (!name.includes('/')) {
-    const matches = (await refsUnder(repo, EXPERIMENT_REFS)).filter((r) => r.ref.endsWith(`/${name}`));
-    const head = await git.resolveRef({ ...args, ref: 'HEAD' }).catch(() => undefined);
-    const current = matches.filter((r) => r.ref === `${EXPERIMENT_REFS}/${head}/${name}`);
-    if (current.length === 1) return current[0]!.oid;
-    if (matches.length === 1) return matches[0]!.oid;
-    if (matches.length > 1) throw new UnknownRevisionError(name, `names ${matches.length} experiments on other baselines (${matches.map((m) => m.ref).join(', ')}); give the full ref`);
-  }
+  // An experiment name (everything after the baseline in its ref, so a search trial's is
+  // 'lr-sweep/3-s0'): the one on HEAD's baseline first, else the only one by that name.
+  const matches = (await refsUnder(repo, EXPERIMENT_REFS)).filter((r) => parseExperimentRef(r.ref)?.name === name);
+  const head = await git.resolveRef({ ...args, ref: 'HEAD' }).catch(() => undefined);
+  const current = matches.filter((r) => r.ref === `${EXPERIMENT_REFS}/${head}/${name}`);
+  if (current.length === 1) return current[0]!.oid;
+  if (matches.length === 1) return matches[0]!.oid;
+  if (matches.length > 1) throw new UnknownRevisionError(name, `names ${matches.length} experiments on other baselines (${matches.map((m) => m.ref).join(', ')}); give the full ref`);
   throw new UnknownRevisionError(name, 'no branch, tag, commit or experiment by that name');
 }
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { iso } from './iso.js';
 import { compareStrings } from '../core/canonical.js';
+import { tempNameIn } from '../core/atomic.js';
 import type { GitRepo } from './repo.js';
 
 export interface TreeFile {
@@ -132,21 +133,54 @@ export async function setRef(repo: GitRepo, ref: string, oid: string): Promise<v
   await git.writeRef({ fs, gitdir: repo.gitdir, ref, value: oid, force: true });
 }
 
-/** Points a new ref at oid; false (and nothing written) when the ref already exists. */
+/**
+ * Points a new ref at oid; false (and nothing written) when the ref, or a ref it would nest
+ * in or over, already exists. The loose ref is hard-linked into place from a complete temp
+ * file, so of two processes creating the same ref exactly one succeeds and no reader ever
+ * sees a half-written ref.
+ */
 export async function createRef(repo: GitRepo, ref: string, oid: string): Promise<boolean> {
   const git = await iso();
   try {
-    await git.writeRef({ fs, gitdir: repo.gitdir, ref, value: oid, force: false });
+    await git.resolveRef({ fs, gitdir: repo.gitdir, ref, depth: 1 });
+    return false;
+  } catch {
+    // not there yet (loose or packed)
+  }
+  const file = path.join(repo.gitdir, ...ref.split('/'));
+  try {
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+  } catch (err) {
+    // A ref stands where a directory of refs would go (refs/x exists, refs/x/y wanted).
+    if (['EEXIST', 'ENOTDIR'].includes((err as { code?: string }).code ?? '')) return false;
+    throw err;
+  }
+  // Beside the refs, not among them: a listing running meanwhile must not see it.
+  const tmp = tempNameIn(repo.gitdir, 'rx-ref');
+  await fsp.writeFile(tmp, `${oid}\n`);
+  try {
+    await fsp.link(tmp, file);
     return true;
   } catch (err) {
-    if ((err as { code?: string }).code === 'AlreadyExistsError') return false;
+    if ((err as { code?: string }).code === 'EEXIST') return false;
     throw err;
+  } finally {
+    await fsp.rm(tmp, { force: true });
   }
 }
 
+/** Deletes a ref, and the directories of loose refs it leaves empty (as git does). */
 export async function removeRef(repo: GitRepo, ref: string): Promise<void> {
   const git = await iso();
   await git.deleteRef({ fs, gitdir: repo.gitdir, ref });
+  const refsRoot = path.join(repo.gitdir, 'refs');
+  for (let dir = path.dirname(path.join(repo.gitdir, ...ref.split('/'))); dir.startsWith(refsRoot + path.sep); dir = path.dirname(dir)) {
+    try {
+      await fsp.rmdir(dir);
+    } catch {
+      break; // not empty (or not there): the rest above is in use
+    }
+  }
 }
 
 /** Refs under a prefix (e.g. refs/rx/exps), as full names with their oids. */

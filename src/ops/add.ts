@@ -11,7 +11,7 @@ import { openProject, POINTER_SUFFIX, type Project } from '../store/project.js';
 import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
 import { pointerPathFor, serialisePointer, findPointers, type Pointer } from '../store/pointer.js';
-import { withProjectLock } from './lock.js';
+import { withProjectLock } from '../store/project-lock.js';
 import { ignoreTarget, assertIgnorable } from '../git/ignore.js';
 import { findGitRoot, openRepo, indexedPaths } from '../git/repo.js';
 import * as path from 'node:path';

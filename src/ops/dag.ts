@@ -3,7 +3,7 @@
 import type { Context } from '../core/context.js';
 import { compareStrings } from '../core/canonical.js';
 import { planRepro } from '../pipeline/plan.js';
-import { openPipeline } from './pipeline-context.js';
+import { openPipeline } from '../pipeline/open.js';
 
 import type { DagResult } from '../report/graph.js';
 

@@ -1,33 +1,31 @@
 // Experiments: `rx exp run` runs the pipeline on HEAD plus the working tree's uncommitted
-// changes plus -S overrides, in a temporary directory sharing the store, and records the
+// changes plus -S overrides, in a sandbox sharing the store (exp/sandbox.ts), and records the
 // result as a commit under refs/rx/exps/<baseline sha>/<name>, without moving HEAD or
 // touching the index or working tree. The rest (list, show, diff, apply, branch, rm)
 // reads and manages those refs.
-import { promises as fsp, rmSync, existsSync } from 'node:fs';
+import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Context } from '../core/context.js';
 import { UsageError, RxError, ExitCode } from '../core/errors.js';
-import { onExit } from '../core/cleanup.js';
 import { absPath } from '../core/paths.js';
 import { compareStrings } from '../core/canonical.js';
-import { parseYaml, stringifyYaml } from '../core/yaml.js';
-import { openProject, CONFIG_FILE } from '../store/project.js';
-import { resolveRevision, readCommitInfo } from '../git/revision.js';
-import { listCommitFiles, worktreeFiles, writeBlobBytes, writeTreeOf, writeCommitObject, setRef, createRef, removeRef, refsUnder, authorFrom, readBlobBytes, blobOid, type TreeFile } from '../git/tree.js';
-import type { GitRepo } from '../git/repo.js';
-import { loadPipeline, loadPipelineFrom, type Pipeline } from '../pipeline/definition.js';
-import { LOCK_FILE } from '../pipeline/lock.js';
-import { parseOverride, applyOverrides, type Override } from '../pipeline/overrides.js';
+import { parseYaml } from '../core/yaml.js';
+import { openProject } from '../store/project.js';
+import { listCommitFiles, setRef, removeRef, refsUnder, readBlobBytes, blobOid } from '../git/tree.js';
+import { loadPipelineFrom } from '../pipeline/definition.js';
+import { parseOverride } from '../pipeline/overrides.js';
 import { flatten } from '../pipeline/values.js';
 import { getPath } from '../pipeline/template.js';
-import { projectRepo, type ProjectRepo } from './revisions.js';
-import { checkout } from './checkout.js';
-import { repro, type StageOutcome } from './repro.js';
-import { experimentName } from './exp-names.js';
+import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
+import { headCommit, uniqueName, listExperiments, findExperiment, overrideKeys, experimentMessage, type ExpInfo } from '../exp/refs.js';
+import { checkoutWorkspace } from '../pipeline/checkout.js';
+import type { StageOutcome } from '../pipeline/run.js';
+import { LocalExecutor } from '../exp/executors/local.js';
 import { paramsDiff, metricsDiff, type DiffResult } from './params-metrics.js';
 
-export const EXP_REFS = 'refs/rx/exps';
+export { EXP_REFS, type ExpInfo } from '../exp/refs.js';
+export { listExperiments, findExperiment };
 
 export interface ExpRunOptions {
   overrides: string[];
@@ -46,193 +44,35 @@ export interface ExpRunResult {
   failed: string[];
 }
 
-async function headCommit(repo: GitRepo): Promise<string> {
-  try {
-    return await resolveRevision(repo, 'HEAD');
-  } catch {
-    throw new UsageError('the repository has no commits yet: commit the project first, then run experiments on it');
-  }
-}
-
-function inPrefix(prefix: string, p: string): string | undefined {
-  if (prefix === '') return p;
-  return p.startsWith(prefix + '/') ? p.slice(prefix.length + 1) : undefined;
-}
-
-async function uniqueName(repo: GitRepo, baseline: string, wanted: string | undefined, seed: number): Promise<string> {
-  const taken = new Set((await refsUnder(repo, `${EXP_REFS}/${baseline}`)).map((r) => r.ref.split('/').pop()!));
-  if (wanted !== undefined) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(wanted)) throw new UsageError(`experiment name ${JSON.stringify(wanted)}: use letters, digits, '.', '_' and '-'`);
-    if (taken.has(wanted)) throw new UsageError(`an experiment named ${wanted} already exists on this baseline`, { hint: `remove it with rx exp rm ${wanted}, or choose another -n` });
-    return wanted;
-  }
-  for (let i = 0; ; i++) {
-    const n = experimentName(seed + i * 7919);
-    const name = i < 50 ? n : `${n}-${i}`;
-    if (!taken.has(name)) return name;
-  }
-}
-
-/** Files of the run directory that belong in the experiment's commit. */
-async function commitCandidates(dir: string, workspaceFiles: string[], pipeline: Pipeline): Promise<string[]> {
-  const out = new Set(workspaceFiles);
-  out.add(LOCK_FILE);
-  for (const s of pipeline.stages) {
-    for (const o of s.outs) {
-      if (!o.cache) {
-        const abs = absPath(dir, o.path);
-        const st = await fsp.lstat(abs).catch(() => undefined);
-        if (st?.isDirectory()) {
-          const walk = async (d: string, rel: string) => {
-            for (const e of await fsp.readdir(d, { withFileTypes: true })) {
-              if (e.isDirectory()) await walk(path.join(d, e.name), `${rel}/${e.name}`);
-              else out.add(`${rel}/${e.name}`);
-            }
-          };
-          await walk(abs, o.path);
-        } else out.add(o.path);
-      } else {
-        const parent = path.posix.dirname(o.path);
-        out.add(parent === '.' ? '.gitignore' : `${parent}/.gitignore`);
-      }
-    }
-  }
-  return [...out].sort(compareStrings);
-}
-
 export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpRunResult> {
   const project = await openProject(ctx.cwd);
   const pr = projectRepo(project);
-  const { repo, prefix } = pr;
+  const { repo } = pr;
   const baseline = await headCommit(repo);
-  const overrides: Override[] = options.overrides.map(parseOverride);
+  // Refused before anything is written.
+  options.overrides.forEach(parseOverride);
   const seed = createHash('sha256').update(`${ctx.clock.now().toISOString()}:${process.pid}:${options.overrides.join(' ')}`).digest().readUInt32BE(0);
-  let name = await uniqueName(repo, baseline, options.name, seed);
-
-  const dir = path.join(project.tmpDir, 'exp', `${name}-${process.pid}`);
-  const dispose = onExit(() => rmSync(dir, { recursive: true, force: true }));
-  try {
-    await fsp.rm(dir, { recursive: true, force: true });
-    await fsp.mkdir(dir, { recursive: true });
-    // HEAD plus uncommitted changes: every file git sees in the working tree, as it is there.
-    const visible = (await worktreeFiles(repo)).filter((f) => f.present);
-    const files: string[] = [];
-    for (const f of visible) {
-      const rel = inPrefix(prefix, f.path);
-      if (rel === undefined) continue;
-      const src = absPath(project.root, rel);
-      const dest = absPath(dir, rel);
-      await fsp.mkdir(path.dirname(dest), { recursive: true });
-      await fsp.copyFile(src, dest);
-      await fsp.chmod(dest, ((await fsp.stat(src)).mode & 0o111) !== 0 ? 0o755 : 0o644);
-      files.push(rel);
-    }
-    for (const file of [...new Set(overrides.map((o) => o.file))]) {
-      const abs = absPath(dir, file);
-      const text = await fsp.readFile(abs, 'utf8').catch(() => {
-        throw new UsageError(`-S: ${file} does not exist in the project`);
-      });
-      await fsp.writeFile(abs, applyOverrides(file, text, overrides));
-      if (!files.includes(file)) files.push(file);
-    }
-    const configText = await fsp.readFile(absPath(project.root, CONFIG_FILE), 'utf8');
-    const config = (parseYaml(configText, CONFIG_FILE) ?? { schema: 1 }) as Record<string, unknown>;
-    await fsp.writeFile(absPath(dir, CONFIG_FILE), stringifyYaml({ ...config, cache: project.store.dir }));
-    const inner: Context = { ...ctx, cwd: dir };
-    // Tracked data and HEAD's stage outputs from the store: unchanged stages need not run.
-    await checkout(inner, { paths: [], force: true });
-    const run = await repro(inner, { targets: options.stages, jobs: options.jobs });
-    if (run.failed.length > 0) {
-      return { name, ref: '', commit: '', baseline, overrides: options.overrides, stages: run.stages, failed: run.failed };
-    }
-
-    // The run directory borrowed the project's store; the commit keeps the project's own settings.
-    await fsp.writeFile(absPath(dir, CONFIG_FILE), configText);
-    const pipeline = (await loadPipeline(dir))!;
-    const candidates = await commitCandidates(dir, files, pipeline);
-    const head = await listCommitFiles(repo, baseline);
-    const tree = new Map<string, TreeFile>();
-    for (const f of head) if (inPrefix(prefix, f.path) === undefined) tree.set(f.path, f);
-    for (const rel of candidates) {
-      const abs = absPath(dir, rel);
-      const st = await fsp.lstat(abs).catch(() => undefined);
-      if (!st?.isFile()) continue;
-      const oid = await writeBlobBytes(repo, await fsp.readFile(abs));
-      const full = prefix === '' ? rel : `${prefix}/${rel}`;
-      tree.set(full, { path: full, oid, mode: (st.mode & 0o111) !== 0 ? '100755' : '100644' });
-    }
-    const treeOid = await writeTreeOf(repo, [...tree.values()]);
-    const author = await authorFrom(repo, ctx.env, ctx.clock.now());
-    // Experiments run concurrently may pick the same name: the ref is created only if it is
-    // new, and a generated name is chosen again rather than overwriting another's result.
-    for (let attempt = 1; ; attempt++) {
-      const message = `rx exp run ${name}\n\n${options.overrides.length > 0 ? options.overrides.map((o) => `-S ${o}`).join('\n') : 'no parameter overrides'}\n`;
-      const commit = await writeCommitObject(repo, treeOid, [baseline], message, author);
-      const ref = `${EXP_REFS}/${baseline}/${name}`;
-      if (await createRef(repo, ref, commit)) return { name, ref, commit, baseline, overrides: options.overrides, stages: run.stages, failed: [] };
-      if (options.name !== undefined) throw new UsageError(`an experiment named ${name} was recorded on this baseline while this one ran`, { hint: 'run it again with another -n' });
-      name = await uniqueName(repo, baseline, undefined, seed + attempt);
-    }
-  } finally {
-    dispose();
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
-}
-
-export interface ExpInfo {
-  name: string;
-  ref: string;
-  commit: string;
-  baseline: string;
-  timestamp: number;
-  message: string;
-  /** The -S overrides it was run with, as written. */
-  overrides: string[];
-}
-
-/** The -S lines `rx exp run` writes into the experiment commit's message. */
-function overridesIn(message: string): string[] {
-  return message
-    .split('\n')
-    .filter((l) => l.startsWith('-S '))
-    .map((l) => l.slice(3));
-}
-
-/** Where each override points (file and key), for reading its value at any commit. */
-function overrideKeys(overrides: string[]): { file: string; key: string }[] {
-  const out = new Map<string, { file: string; key: string }>();
-  for (const raw of overrides) {
-    try {
-      const o = parseOverride(raw);
-      out.set(`${o.file}\0${o.key}`, { file: o.file, key: o.key });
-    } catch {
-      // a message edited by hand: not an override rx can read back
-    }
-  }
-  return [...out.values()];
-}
-
-export async function listExperiments(pr: ProjectRepo, baseline: string | undefined): Promise<ExpInfo[]> {
-  const refs = await refsUnder(pr.repo, baseline ? `${EXP_REFS}/${baseline}` : EXP_REFS);
-  const out: ExpInfo[] = [];
-  for (const { ref, oid } of refs) {
-    const parts = ref.split('/');
-    const info = await readCommitInfo(pr.repo, oid);
-    out.push({ name: parts[parts.length - 1]!, ref, commit: oid, baseline: parts[parts.length - 2]!, timestamp: info.timestamp, message: info.message.split('\n')[0]!, overrides: overridesIn(info.message) });
-  }
-  return out.sort((a, b) => a.timestamp - b.timestamp || compareStrings(a.name, b.name));
-}
-
-/** Finds an experiment by name (current baseline first), or by ref or commit prefix. */
-export async function findExperiment(pr: ProjectRepo, name: string): Promise<ExpInfo> {
-  const head = await resolveRevision(pr.repo, 'HEAD').catch(() => undefined);
-  const all = await listExperiments(pr, undefined);
-  const matches = all.filter((e) => e.name === name || e.ref === name || (name.length >= 7 && e.commit.startsWith(name)));
-  const current = matches.filter((e) => e.baseline === head);
-  if (current.length === 1) return current[0]!;
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new UsageError(`no experiment named ${name}`, { hint: 'list them with rx exp list --all-baselines' });
-  throw new UsageError(`${name} names ${matches.length} experiments on other baselines: ${matches.map((m) => m.ref).join(', ')}`, { hint: 'name one by its ref' });
+  const name = await uniqueName(repo, baseline, options.name, seed);
+  const r = await new LocalExecutor(ctx).run({
+    base: baseline,
+    source: 'worktree',
+    overrides: options.overrides,
+    stages: options.stages,
+    jobs: options.jobs,
+    kind: 'exp',
+    label: name,
+    record: {
+      name,
+      message: (n) => experimentMessage(`rx exp run ${n}`, options.overrides),
+      // Experiments run concurrently may pick the same name: a generated one is chosen again.
+      nextName: async (attempt) => {
+        if (options.name !== undefined) throw new UsageError(`an experiment named ${name} was recorded on this baseline while this one ran`, { hint: 'run it again with another -n' });
+        return uniqueName(repo, baseline, undefined, seed + attempt);
+      },
+    },
+  });
+  const recorded = r.recorded ?? { name, ref: '', commit: '' };
+  return { ...recorded, baseline, overrides: options.overrides, stages: r.stages, failed: r.failed };
 }
 
 export async function expList(ctx: Context, options: { allBaselines?: boolean }): Promise<{ baseline?: string; experiments: ExpInfo[] }> {
@@ -346,7 +186,7 @@ export async function expApply(ctx: Context, options: { name: string; force?: bo
     await fsp.rename(tmp, abs);
   }
   // Data and stage outputs follow the applied pointer files and rx.lock.
-  await checkout(ctx, { paths: [], force: options.force });
+  await checkoutWorkspace(ctx, { paths: [], force: options.force });
   return { name: exp.name, commit: exp.commit, written: changed.map((f) => f.path) };
 }
 

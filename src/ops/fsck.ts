@@ -10,7 +10,7 @@ import { openProject } from '../store/project.js';
 import { readLock } from '../pipeline/lock.js';
 import { readDirManifest, looksLikeDirManifest } from '../store/tracked.js';
 import { reachableObjects } from '../store/reachability.js';
-import { withProjectLock } from './lock.js';
+import { withProjectLock } from '../store/project-lock.js';
 import { parseHash } from '../store/hash.js';
 import { isErrno } from '../core/errors.js';
 

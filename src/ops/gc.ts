@@ -14,7 +14,7 @@ import { clearParsedCache } from '../store/parse-cache.js';
 import { reachableObjects, type Scope } from '../store/reachability.js';
 import { listRunCache, removeRunCache } from '../store/run-cache.js';
 import { looksLikeDirManifest } from '../store/tracked.js';
-import { withProjectLock } from './lock.js';
+import { withProjectLock } from '../store/project-lock.js';
 
 export interface GcOptions {
   scopes: Scope[];

@@ -1,20 +1,20 @@
 // rx repro --rev REV: re-executes the pipeline of any commit and says whether it reproduced.
-// The commit's tree is written blob by blob into .rx/tmp/rev/ (never `git checkout`, which
-// would rewrite the user's index), its tracked data is linked from the shared store, every
-// selected stage is run (no run cache: this is a re-execution), and outputs, metrics and
-// the re-written rx.lock are compared with the commit's own. The user's working tree,
-// index, HEAD and refs are untouched; the directory is removed afterwards, also on signals.
+// The commit's tree is written blob by blob into a sandbox under .rx/tmp/rev/ (exp/sandbox.ts;
+// never `git checkout`, which would rewrite the user's index), its tracked data is linked
+// from the shared store, every selected stage is run (no run cache: this is a
+// re-execution), and outputs, metrics and the re-written rx.lock are compared with the
+// commit's own. The user's working tree, index, HEAD and refs are untouched; the directory
+// is removed afterwards, also on signals.
 // A commit may come from anyone: every command it will run is shown (and returned) before
 // any runs; planRevRepro lists them without writing anything; `isolate` runs them under bwrap.
-import { promises as fsp, rmSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Context, Reporter } from '../core/context.js';
 import { UsageError, StoreIntegrityError, InvalidFileError } from '../core/errors.js';
-import { onExit } from '../core/cleanup.js';
-import { parseYaml, stringifyYaml } from '../core/yaml.js';
-import { openProject, CONFIG_FILE, POINTER_SUFFIX, type Project } from '../store/project.js';
+import { parseYaml } from '../core/yaml.js';
+import { openProject, POINTER_SUFFIX, type Project } from '../store/project.js';
 import { readDirManifest } from '../store/tracked.js';
-import { listCommitFiles, materialiseFiles, readBlobBytes, type TreeFile } from '../git/tree.js';
+import { listCommitFiles, readBlobBytes, type TreeFile } from '../git/tree.js';
 import { resolveRevision } from '../git/revision.js';
 import type { GitRepo } from '../git/repo.js';
 import { loadPipeline, loadPipelineFrom, PIPELINE_FILE, DEFAULT_PARAMS_FILE, type Pipeline } from '../pipeline/definition.js';
@@ -24,9 +24,9 @@ import { probeIsolation } from '../pipeline/isolate.js';
 import { parseLock, readLock, LOCK_FILE } from '../pipeline/lock.js';
 import { flatten } from '../pipeline/values.js';
 import { compareRuns, type MetricValues, type RunComparison } from '../pipeline/verdict.js';
-import { projectRepo } from './revisions.js';
-import { checkout } from './checkout.js';
-import { repro, type StageOutcome } from './repro.js';
+import { projectRepo } from '../git/project-repo.js';
+import type { StageOutcome } from '../pipeline/run.js';
+import { LocalExecutor } from '../exp/executors/local.js';
 
 export interface RevReproOptions {
   rev: string;
@@ -210,47 +210,45 @@ export async function reproRev(ctx: Context, options: RevReproOptions): Promise<
   if (options.isolate) await probeIsolation(ctx.env);
   reportCommands(ctx.reporter, options.rev, commit, planned);
 
-  const dir = path.join(project.tmpDir, 'rev', `${commit.slice(0, 12)}-${process.pid}`);
-  const dispose = options.keep ? () => {} : onExit(() => rmSync(dir, { recursive: true, force: true }));
-  try {
-    await fsp.rm(dir, { recursive: true, force: true });
-    await fsp.mkdir(dir, { recursive: true });
-    await materialiseFiles(repo, files, dir);
-    // The copy shares the project's store, with the commit's own settings otherwise.
-    const config = (parseYaml((await readAt(CONFIG_FILE)) ?? 'schema: 1', `${options.rev}:${CONFIG_FILE}`) ?? { schema: 1 }) as Record<string, unknown>;
-    await fsp.mkdir(path.join(dir, '.rx'), { recursive: true });
-    await fsp.writeFile(path.join(dir, CONFIG_FILE), stringifyYaml({ ...config, cache: project.store.dir }));
+  const r = await new LocalExecutor(ctx).run({
+    base: commit,
+    source: 'commit',
+    baseLabel: options.rev,
+    stages: options.stages,
+    // A re-execution: every selected stage runs, nothing comes from the run cache or the commit's outputs.
+    force: true,
+    runCache: false,
+    restoreOutputs: false,
+    jobs: options.jobs,
+    isolate: options.isolate,
+    keep: options.keep,
+    kind: 'rev',
+    label: commit.slice(0, 12),
     // Belt and braces: the tree written out defines exactly the commands shown.
-    const written = plannedCommands((await loadPipeline(dir))!, options.stages);
-    if (JSON.stringify(written) !== JSON.stringify(planned)) {
-      throw new InvalidFileError([{ file: `${options.rev}:${PIPELINE_FILE}`, message: 'the materialised tree defines other commands than the ones shown; nothing was run' }]);
-    }
-    const inner: Context = { ...ctx, cwd: dir };
-    if (files.some((f) => f.path.endsWith(POINTER_SUFFIX))) await checkout(inner, { paths: [], force: true, outputs: false });
-    const run = await repro(inner, { targets: options.stages, force: true, runCache: false, jobs: options.jobs, isolate: options.isolate });
-
-    const pipeline = (await loadPipeline(dir))!;
-    const selected = new Set(run.stages.filter((s) => s.action === 'ran').map((s) => s.name));
-    const afterText = await fsp.readFile(path.join(dir, LOCK_FILE), 'utf8');
-    const after = (await readLock(dir))!;
-    const metricFiles = pipeline.stages.flatMap((s) => s.outs.filter((o) => o.kind === 'metric').map((o) => o.path));
-    const comparison = compareRuns({
-      stages: pipeline.stages.filter((s) => selected.has(s.name) || run.stages.some((r) => r.name === s.name && r.action === 'failed')),
-      before,
-      after,
-      beforeText,
-      afterText,
-      metricsBefore: await metricValues(metricFiles, readAt),
-      metricsAfter: await metricValues(metricFiles, async (rel) => fsp.readFile(path.join(dir, rel), 'utf8').catch(() => undefined)),
-    });
-    const result: RevReproResult = { rev: options.rev, commit, commands: planned.commands, ...comparison, failed: run.failed, run: run.stages };
-    if (run.failed.length > 0) result.verdict = 'diverged';
-    if (options.keep) result.dir = dir;
-    return result;
-  } finally {
-    if (!options.keep) {
-      dispose();
-      await fsp.rm(dir, { recursive: true, force: true });
-    }
-  }
+    prepare: async (dir) => {
+      const written = plannedCommands((await loadPipeline(dir))!, options.stages);
+      if (JSON.stringify(written) !== JSON.stringify(planned)) {
+        throw new InvalidFileError([{ file: `${options.rev}:${PIPELINE_FILE}`, message: 'the materialised tree defines other commands than the ones shown; nothing was run' }]);
+      }
+    },
+    inspect: async ({ dir, pipeline, run, readFile }) => {
+      const selected = new Set(run.stages.filter((s) => s.action === 'ran').map((s) => s.name));
+      const afterText = await fsp.readFile(path.join(dir, LOCK_FILE), 'utf8');
+      const after = (await readLock(dir))!;
+      const metricFiles = pipeline!.stages.flatMap((s) => s.outs.filter((o) => o.kind === 'metric').map((o) => o.path));
+      return compareRuns({
+        stages: pipeline!.stages.filter((s) => selected.has(s.name) || run.stages.some((x) => x.name === s.name && x.action === 'failed')),
+        before,
+        after,
+        beforeText,
+        afterText,
+        metricsBefore: await metricValues(metricFiles, readAt),
+        metricsAfter: await metricValues(metricFiles, readFile),
+      });
+    },
+  });
+  const result: RevReproResult = { rev: options.rev, commit, commands: planned.commands, ...r.inspected!, failed: r.failed, run: r.stages };
+  if (r.failed.length > 0) result.verdict = 'diverged';
+  if (r.dir !== undefined) result.dir = r.dir;
+  return result;
 }

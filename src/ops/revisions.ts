@@ -1,13 +1,13 @@
 // One side of a comparison: the workspace, or a commit read through the git layer
 // (never checked out). Paths are project-relative; a project in a subdirectory of its
 // git repository is handled here.
-import * as path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { toPosix } from '../core/paths.js';
 import type { Project } from '../store/project.js';
-import { findGitRoot, openRepo, type GitRepo } from '../git/repo.js';
+import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
 import { resolveRevision, readFileAtCommit } from '../git/revision.js';
 import { workspaceReader, type FileReader } from '../pipeline/definition.js';
+
+export { projectRepo, type ProjectRepo };
 
 export const WORKSPACE = 'workspace';
 
@@ -17,18 +17,6 @@ export interface Side {
   /** The commit, when the side is one. */
   commit?: string;
   read: FileReader;
-}
-
-export interface ProjectRepo {
-  repo: GitRepo;
-  /** The project's directory inside the repository ('' at its root). */
-  prefix: string;
-}
-
-export function projectRepo(project: Project): ProjectRepo {
-  const gitRoot = findGitRoot(project.root);
-  if (!gitRoot) throw new UsageError(`${project.root} is not inside a git repository`);
-  return { repo: openRepo(gitRoot), prefix: toPosix(path.relative(gitRoot, project.root)) };
 }
 
 export async function openSide(project: Project, rev: string | undefined, pr?: ProjectRepo): Promise<Side> {

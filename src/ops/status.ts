@@ -11,7 +11,7 @@ import { hashProgress, type HashWork } from '../store/hash-progress.js';
 import { findPointers, readPointer, targetOfPointer, type Pointer, type PointerRef } from '../store/pointer.js';
 import { evaluateTarget, readDirManifest } from '../store/tracked.js';
 import { managedIgnores } from '../git/ignore.js';
-import { resolvePointerTargets } from './targets.js';
+import { resolvePointerTargets } from '../store/pointer-targets.js';
 import { cacheFromScan, type WorkspaceFile } from '../store/workspace.js';
 import type { statusStates } from '../schema/outputs.js';
 import { loadPipeline, type Pipeline } from '../pipeline/definition.js';

@@ -9,7 +9,7 @@ import { absPath, projectRelative } from '../core/paths.js';
 import { openProject } from '../store/project.js';
 import { POINTER_SUFFIX } from '../store/project.js';
 import { makeIndependent } from '../store/workspace.js';
-import { withProjectLock } from './lock.js';
+import { withProjectLock } from '../store/project-lock.js';
 
 export interface UnprotectOptions {
   paths: string[];

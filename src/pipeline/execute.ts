@@ -5,11 +5,11 @@
 // (isolate.ts): the project tree writable, everything else read-only, no network. Each
 // command leads a process group of its own: a SIGINT/SIGTERM rx receives is forwarded to
 // the group, which gets RX_STOP_GRACE seconds (default 10) before SIGKILL, and the run
-// returns only once the group is gone.
+// returns only once the group is gone. A cancelled run (AbortSignal) ends the group the same way.
 import { createInterface } from 'node:readline';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, existsSync } from 'node:fs';
 import type { Reporter, Clock } from '../core/context.js';
 import { absPath } from '../core/paths.js';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -27,6 +27,8 @@ export interface CommandRun {
   error?: string;
   /** The command was stopped because rx received this signal (forwarded to its group). */
   interrupted?: boolean;
+  /** The command was stopped because the run was cancelled (its AbortSignal fired). */
+  cancelled?: boolean;
   /** Environment facts the stage's commands reported (rx's own ML stages: the tfjs backend). */
   envFacts?: Record<string, string | boolean>;
 }
@@ -65,26 +67,34 @@ export interface ExecuteOptions {
   isolate?: boolean;
   /** Told each command's process group (its leader's pid) as soon as it starts, to journal it. */
   onGroup?: (pgid: number) => Promise<void>;
+  /** Cancels the run: the running command's group gets SIGTERM (then SIGKILL after the grace), no further command starts. */
+  signal?: AbortSignal;
 }
 
 const TAIL_LINES = 40;
 
 const RX_BIN = fileURLToPath(new URL('../../bin/rx.js', import.meta.url));
-let shimDir: Promise<string> | undefined;
+const shimDirs = new Map<string, Promise<string>>();
 
 /**
  * A directory holding an `rx` that runs this very rx (same Node, same build), put first on the
  * stages' PATH: a stage command `rx train ...` then never picks up another installed version.
+ * One per project tmp dir: a sandbox's goes with it, and the next run in this process (another
+ * sandbox) must not point at a removed one.
  */
 function rxShimDir(tmpDir: string): Promise<string> {
-  shimDir ??= (async () => {
-    const dir = path.join(tmpDir, 'bin');
+  const dir = path.join(tmpDir, 'bin');
+  const cached = shimDirs.get(dir);
+  if (cached && existsSync(path.join(dir, 'rx'))) return cached;
+  const made = (async () => {
     await fsp.mkdir(dir, { recursive: true });
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     await writeFileAtomic(path.join(dir, 'rx'), `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(RX_BIN)} "$@"\n`, { durable: false, mode: 0o755 });
     return dir;
   })();
-  return shimDir;
+  shimDirs.set(dir, made);
+  made.catch(() => shimDirs.delete(dir));
+  return made;
 }
 
 export function stageEnvironment(stage: Stage, root: string, base: Record<string, string | undefined>): Record<string, string> {
@@ -121,6 +131,10 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
   // Loaded here: execa costs ~180 ms to import, and most runs execute no stage.
   const { execa } = await import('execa');
   for (const command of commands) {
+    if (options.signal?.aborted) {
+      result = { ok: false, exitCode: undefined, failedCommand: command, cancelled: true };
+      break;
+    }
     // detached: the command leads a new process group (and session), so a signal reaches
     // everything it started, and a terminal's Ctrl-C reaches rx first, which forwards it.
     const spawnOptions = { cwd, env, extendEnv: false, stdin: 'ignore', buffer: false, reject: false, detached: true } as const;
@@ -143,7 +157,15 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
     let stopping: Promise<unknown> | undefined;
     let stoppedBy: NodeJS.Signals | undefined;
     const grace = stopGraceMs(options.env);
-    const dispose =
+    let cancelled = false;
+    const cancel = () => {
+      if (pgid === undefined || stoppedBy || cancelled) return;
+      cancelled = true;
+      stopping = endGroup(pgid, 'SIGTERM', grace);
+    };
+    options.signal?.addEventListener('abort', cancel);
+    if (options.signal?.aborted) cancel();
+    const disposeInterrupt =
       pgid === undefined
         ? () => {}
         : onInterrupt((signal, again) => {
@@ -152,6 +174,10 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
             stopping = endGroup(pgid, again ? 'SIGKILL' : signal, grace);
             return true;
           });
+    const dispose = () => {
+      disposeInterrupt();
+      options.signal?.removeEventListener('abort', cancel);
+    };
     // The output is read from the start: a short command may be done before the journal is.
     const finished = Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
     if (pgid !== undefined && options.onGroup) await options.onGroup(pgid).catch(() => {});
@@ -169,6 +195,10 @@ export async function executeStage(stage: Stage, options: ExecuteOptions): Promi
     }
     if (stoppedBy) {
       result = { ok: false, exitCode: done.exitCode, failedCommand: command, signal: stoppedBy, interrupted: true };
+      break;
+    }
+    if (cancelled) {
+      result = { ok: false, exitCode: done.exitCode, failedCommand: command, cancelled: true };
       break;
     }
     if (done.failed) {

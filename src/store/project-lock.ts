@@ -1,7 +1,8 @@
-// The writer lock as operations take it: one call, the context supplies the rest.
+// The project's writer lock as operations, pipeline runs and checkouts take it: one call,
+// the context supplies the rest.
 import type { Context } from '../core/context.js';
-import type { Project } from '../store/project.js';
-import { withLock } from '../store/process-lock.js';
+import type { Project } from './project.js';
+import { withLock } from './process-lock.js';
 
 export function withProjectLock<T>(ctx: Context, project: Project, fn: () => Promise<T>): Promise<T> {
   return withLock(

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { openProject, type Project } from '../store/project.js';
-import { loadPipeline, PIPELINE_FILE, type Pipeline } from '../pipeline/definition.js';
-import { buildGraph, type Graph } from '../pipeline/graph.js';
+import { loadPipeline, PIPELINE_FILE, type Pipeline } from './definition.js';
+import { buildGraph, type Graph } from './graph.js';
 
 export interface PipelineProject {
   project: Project;

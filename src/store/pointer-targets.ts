@@ -3,8 +3,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { absPath, projectRelative } from '../core/paths.js';
-import { findPointers, pointerPathFor, type PointerRef } from '../store/pointer.js';
-import { POINTER_SUFFIX } from '../store/project.js';
+import { findPointers, pointerPathFor, type PointerRef } from './pointer.js';
+import { POINTER_SUFFIX } from './project.js';
 import { compareStrings } from '../core/canonical.js';
 
 export function resolvePointerTargets(root: string, cwd: string, paths: string[]): PointerRef[] {
