@@ -28,6 +28,7 @@ import { registerAugment } from './commands/augment.js';
 import { registerTrain } from './commands/train.js';
 import { registerModel } from './commands/model.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerSearch } from './commands/search.js';
 
 import { RX_VERSION } from './version.js';
 
@@ -102,6 +103,7 @@ export function buildProgram(io: CliIO, env: Record<string, string | undefined>)
   registerDag(program, io);
   registerHooks(program, io);
   registerExp(program, io);
+  registerSearch(program, io);
   registerDiff(program, io);
   registerTrain(program, io);
   registerModel(program, io);

@@ -272,3 +272,35 @@ t.test('stopping rules: target and no improvement, with the values that triggere
   const times = readFileSync(path.join(dir2, 'toy.times.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   t.ok(times.every((x) => typeof x.at === 'string'), 'wall-clock facts go to the times file');
 });
+
+t.test('replay re-derives a 100-trial history of the real samplers (qmc, tpe, refinement; gp)', async (t) => {
+  const { samplerSetFor } = await import('../../src/search/samplers.js');
+  const mixed: ScheduleSpec = spec({
+    budget: { trials: 100 },
+    parallel: 4,
+    seeds: [0],
+    phases: [{ method: 'qmc', trials: 10 }, { method: 'tpe', trials: 70 }, { method: 'tpe', refine: { shrink: 0.3 } }],
+  });
+  const real = samplerSetFor(mixed.phases.map((p) => p.method));
+  const dir = tmp(t);
+  await driveSearch({ spec: mixed, baseline: 'b'.repeat(40), samplers: real, ledgerFile: path.join(dir, 'l.jsonl'), ledgerName: 'l', timesFile: path.join(dir, 't.jsonl'), jobs: 4, run: scrambled(5), now: Date.now });
+  const parsed = parseLedger(readFileSync(path.join(dir, 'l.jsonl'), 'utf8'), 'l');
+  const replay = replaySchedule(parsed, mixed, real, 'l');
+  t.ok(replay.ok, 'every line re-derived');
+  if (replay.ok) {
+    t.equal(replay.result.suggestions, 100);
+    t.equal(replay.result.decisions, 100 + 3 + 2, '100 trial summaries, 3 phases, the stop and the end');
+  }
+  const suggests = parsed.events.filter((e) => e.type === 'suggest') as Extract<LedgerEvent, { type: 'suggest' }>[];
+  t.same([...new Set(suggests.map((s) => s.sampler))].sort(), ['qmc', 'tpe']);
+  t.ok(suggests.filter((s) => s.sampler === 'tpe').every((s) => s.details.phase === 'tpe' || s.details.phase === 'startup'), 'TPE records its phase');
+  // And a numeric space on gp, through auto.
+  const numeric: ScheduleSpec = spec({ space: { params: [space.params[0]!, { name: 'z', path: 'params.yaml:z', type: 'float', low: 0, high: 1, log: false }] }, budget: { trials: 16 }, parallel: 2, seeds: [0], phases: [{ method: 'auto' }] });
+  const autoSet = samplerSetFor(['auto']);
+  const dir2 = tmp(t);
+  await driveSearch({ spec: numeric, baseline: 'b'.repeat(40), samplers: autoSet, ledgerFile: path.join(dir2, 'l.jsonl'), ledgerName: 'l', timesFile: path.join(dir2, 't.jsonl'), jobs: 2, run: scrambled(6), now: Date.now });
+  const p2 = parseLedger(readFileSync(path.join(dir2, 'l.jsonl'), 'utf8'), 'l');
+  t.ok(replaySchedule(p2, numeric, autoSet, 'l').ok);
+  t.ok(p2.events.some((e) => e.type === 'suggest' && e.sampler === 'gp'), 'auto chose gp for a numeric space');
+  t.same((p2.events[0] as { samplers: Record<string, string> }).samplers, { auto: '1', gp: '1', tpe: '1' }, 'the header records auto and its delegates');
+});

@@ -1,0 +1,151 @@
+// rx search run|status|replay|export|apply
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { formatValue } from '../../pipeline/values.js';
+import { textTable, markdownTable, fitColumns, type Table } from '../../report/table.js';
+import type { SearchSummary } from '../../search/summary.js';
+import type { SimplexValue } from '../../search/types.js';
+import { examples, type CliIO } from '../io.js';
+
+const loadSearchOps = () => import('../../ops/search.js');
+
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number, not ${v}`);
+  return n;
+}
+
+function showParam(v: unknown): string {
+  if (v === undefined) return '-';
+  if (v !== null && typeof v === 'object') {
+    return Object.entries(v as SimplexValue)
+      .map(([k, w]) => `${k}:${w.toFixed(2)}`)
+      .join(' ');
+  }
+  return formatValue(v);
+}
+
+export function trialTable(s: SearchSummary): Table {
+  const names = [...new Set(s.trials.flatMap((t) => Object.keys(t.config)))];
+  return {
+    headers: ['trial', 'sampler', 'state', s.objective.metric.replace(/^[^:]*:/, ''), ...s.seeds.map((x) => `s${x}`), ...names],
+    rows: s.trials.map((t) => [
+      String(t.trial) + (s.incumbent?.trial === t.trial ? ' *' : ''),
+      t.sampler,
+      t.state,
+      t.value === undefined ? '-' : formatValue(t.value),
+      ...s.seeds.map((x) => {
+        const v = t.values[String(x)];
+        return v === undefined ? '' : v === null ? 'failed' : formatValue(v);
+      }),
+      ...names.map((n) => showParam(t.config[n])),
+    ]),
+    right: [0, 3, ...s.seeds.map((_, i) => 4 + i)],
+  };
+}
+
+function headline(s: SearchSummary): string {
+  const stop = s.stop ? `; stopped: ${s.stop.reason} (${Object.entries(s.stop.values).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
+  const best = s.incumbent ? `best: trial ${s.incumbent.trial}, ${s.objective.metric} = ${formatValue(s.incumbent.value)} (mean of ${s.seeds.length} seed${s.seeds.length === 1 ? '' : 's'})` : 'no completed trial yet';
+  return `search ${s.search}: ${s.trials.length} trial(s), ${s.counts.complete} complete, ${s.counts.failed} failed, ${s.counts.pending} pending${s.finished ? ', finished' : ''}${stop}\n${best}`;
+}
+
+function printTable(io: CliIO, table: Table, md?: boolean): void {
+  if (md) return io.print(markdownTable(table));
+  const width = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || Infinity;
+  const { table: fitted, omitted } = fitColumns(table, width, 4);
+  io.print(textTable(fitted));
+  if (omitted > 0) io.print(`(${omitted} more column${omitted === 1 ? '' : 's'} left out to fit ${width} characters: see all with --md or --json)`);
+}
+
+export function registerSearch(program: Command, io: CliIO): void {
+  const search = program.command('search').summary('joint search over model, data mix and augmentation, with a replayable ledger');
+  search
+    .command('run')
+    .summary('run a search (or resume it where it stopped)')
+    .description(
+      'Run the search defined in search/NAME.yaml: each suggested configuration runs on every seed of the\n' +
+        'spec as an experiment (refs/rx/exps/<baseline>/NAME/<trial>-s<seed>) in its own temporary tree\n' +
+        'sharing the store and run cache; HEAD, the index and the working tree are not touched. Every\n' +
+        'suggestion and result is appended to search/NAME.ledger.jsonl; timings go to search/NAME.times.jsonl.\n' +
+        'Run it again after an interruption: it continues from the ledger without repeating a finished run.',
+    )
+    .argument('<name>', 'the search (search/NAME.yaml) or the path of its file')
+    .option('-j, --jobs <n>', 'runs at once (the ledger is the same for any n)', '1')
+    .option('--max-trials <n>', 'suggest at most n new trials in this invocation, then pause')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', examples(['rx search run joint', 'run search/joint.yaml to its budget'], ['rx search run joint --jobs 2 --max-trials 4', 'four more trials, two runs at a time']))
+    .action(async (name: string, opts: { jobs: string; maxTrials?: string; json?: boolean }, cmd: Command) => {
+      const jobs = positive('--jobs', opts.jobs)!;
+      const maxTrials = positive('--max-trials', opts.maxTrials);
+      const result = await (await loadSearchOps()).searchRun(io.context(cmd), { name, jobs, ...(maxTrials !== undefined ? { maxTrials } : {}) });
+      if (opts.json) return io.json(result);
+      io.print(headline(result.summary));
+      if (result.paused) io.print(`paused after ${opts.maxTrials} new trial(s): run \`rx search run ${name}\` to continue`);
+      io.hint(cmd, `see the trials with: rx search status ${name}`);
+    });
+  search
+    .command('status')
+    .summary('trials done, running and failed, the incumbent, a table of trials')
+    .argument('<name>', 'the search')
+    .option('--json', 'print the summary as JSON')
+    .option('--md', 'print the table as Markdown')
+    .addHelpText('after', examples(['rx search status joint', 'where the search stands']))
+    .action(async (name: string, opts: { json?: boolean; md?: boolean }, cmd: Command) => {
+      const result = await (await loadSearchOps()).searchStatus(io.context(cmd), { name });
+      if (opts.json) return io.json(result);
+      io.print(headline(result.summary) + (result.running ? `\na search run is under way (${result.running})` : ''));
+      if (result.summary.trials.length > 0) printTable(io, trialTable(result.summary), opts.md);
+      for (const t of result.summary.trials) for (const f of t.failures) io.print(`trial ${t.trial} seed ${f.seed} failed${f.exitCode !== undefined ? ` (exit ${f.exitCode})` : ''}${f.error ? `: ${f.error}` : ''}${f.log ? `; log: ${f.log}` : ''}`);
+    });
+  search
+    .command('replay')
+    .summary('re-derive every suggestion and decision of a ledger; exit 1 at the first that differs')
+    .argument('<name>', 'the search')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx search replay joint', 'check that the ledger follows from the spec, the seed and the results']))
+    .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
+      const result = await (await loadSearchOps()).searchReplay(io.context(cmd), { name });
+      if (opts.json) io.json(result);
+      else if (result.ok) {
+        const r = result.result;
+        io.print(`${result.ledger}: all ${r.lines} lines re-derived: ${r.suggestions} suggestion(s), ${r.decisions} decision(s), ${r.results} recorded result(s)${r.finished ? '' : ' (search not finished)'}`);
+      } else {
+        const d = result.difference;
+        io.print(`${result.ledger}:${d.line}: differs in ${d.field}\n  the ledger has:   ${JSON.stringify(d.found)}\n  re-derived:       ${JSON.stringify(d.expected)}`);
+      }
+      if (!result.ok) io.exitCode = 1;
+    });
+  search
+    .command('export')
+    .summary('write the search as an Optuna journal (optuna.load_study and optuna-dashboard read it)')
+    .argument('<name>', 'the search')
+    .requiredOption('--optuna-journal <file>', 'the JournalStorage file to write')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx search export joint --optuna-journal joint.log', 'then: optuna-dashboard joint.log']))
+    .action(async (name: string, opts: { optunaJournal: string; json?: boolean }, cmd: Command) => {
+      const result = await (await loadSearchOps()).searchExport(io.context(cmd), { name, optunaJournal: opts.optunaJournal });
+      if (opts.json) return io.json(result);
+      io.print(`wrote ${result.trials} trial(s) of ${name} to ${result.file} (study ${result.study})`);
+    });
+  search
+    .command('apply')
+    .summary("write the best (or a chosen) trial's configuration into the project's files")
+    .argument('<name>', 'the search')
+    .argument('[trial]', 'trial number (default: the incumbent)')
+    .option('-f, --force', 'overwrite uncommitted changes in the files it writes')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['rx search apply joint', "the incumbent's values into params.yaml, models/, data/, augment/"], ['rx search apply joint 7', 'trial 7 instead']))
+    .action(async (name: string, trial: string | undefined, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
+      let n: number | undefined;
+      if (trial !== undefined) {
+        n = Number(trial);
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`trial must be a trial number, not ${trial}`);
+      }
+      const result = await (await loadSearchOps()).searchApply(io.context(cmd), { name, ...(n !== undefined ? { trial: n } : {}), force: Boolean(opts.force) });
+      if (opts.json) return io.json(result);
+      io.print(`trial ${result.trial} of ${name} written to: ${result.written.join(', ') || '(nothing changed)'}`);
+      io.hint(cmd, 'run it with: rx repro');
+    });
+}

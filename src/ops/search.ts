@@ -1,0 +1,288 @@
+// rx search run|status|replay|export|apply: the search spec, its ledger and the executor
+// wired together. Trials run on the ledger's baseline commit (HEAD when the search starts),
+// each configuration x seed as an experiment in its own sandbox; what is decided where lives
+// in src/search/ (schedule, samplers, ledger) and src/exp/ (sandbox, executor).
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Context } from '../core/context.js';
+import { InvalidFileError, LockedError, RxError, ExitCode, UsageError, isErrno } from '../core/errors.js';
+import { onInterrupt } from '../core/interrupt.js';
+import { livenessOf, type ProcessIdentity } from '../core/process-identity.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { absPath } from '../core/paths.js';
+import { parseYaml } from '../core/yaml.js';
+import { openProject, RX_DIR, type Project } from '../store/project.js';
+import { withLock } from '../store/process-lock.js';
+import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
+import { readFileAtCommit, resolveRevision } from '../git/revision.js';
+import { loadPipelineFrom, type FileReader } from '../pipeline/definition.js';
+import { getPath } from '../pipeline/template.js';
+import { flatten } from '../pipeline/values.js';
+import { experimentRef, headCommit } from '../exp/refs.js';
+import { LocalExecutor } from '../exp/executors/local.js';
+import { loadSearchSpec, type SearchSpec } from '../search/spec.js';
+import { applyConfig, checkSpaceAgainstProject } from '../search/targets.js';
+import { samplerSetFor } from '../search/samplers.js';
+import { driveSearch, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
+import type { HeaderEvent, LedgerEvent } from '../search/ledger.js';
+import type { RunOutcome } from '../search/schedule.js';
+import { summarise, type SearchSummary } from '../search/summary.js';
+import { journalText } from '../search/optuna-journal.js';
+import type { Config, SimplexValue } from '../search/types.js';
+
+interface Opened {
+  project: Project;
+  pr: ProjectRepo;
+  spec: SearchSpec;
+  /** Project-relative. */
+  ledger: string;
+  times: string;
+}
+
+/** search/NAME.yaml -> search/NAME.ledger.jsonl (beside the spec). */
+function siblings(specFile: string): { ledger: string; times: string } {
+  const base = specFile.replace(/\.ya?ml$/, '');
+  return { ledger: `${base}.ledger.jsonl`, times: `${base}.times.jsonl` };
+}
+
+async function open(ctx: Context, name: string): Promise<Opened> {
+  const project = await openProject(ctx.cwd);
+  const spec = await loadSearchSpec(project.root, name);
+  return { project, pr: projectRepo(project), spec, ...siblings(spec.file) };
+}
+
+function gitPath(pr: ProjectRepo, rel: string): string {
+  return pr.prefix === '' ? rel : `${pr.prefix}/${rel}`;
+}
+
+function readerAt(pr: ProjectRepo, commit: string): FileReader {
+  return (rel) => readFileAtCommit(pr.repo, commit, gitPath(pr, rel));
+}
+
+async function ledgerOf(o: Opened): Promise<{ events: LedgerEvent[]; lines: number } | undefined> {
+  const parsed = await readLedgerFile(absPath(o.project.root, o.ledger), o.ledger);
+  return parsed && { events: parsed.events, lines: parsed.lines.length };
+}
+
+/** The objective's value and the numbers of its file, from the file's text (JSON or YAML). */
+export function objectiveOf(spec: SearchSpec, text: string | undefined): { value?: number; metrics: Record<string, number>; problem?: string } {
+  if (text === undefined) return { metrics: {}, problem: `${spec.objective.file} was not written` };
+  let doc: unknown;
+  try {
+    doc = spec.objective.file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, spec.objective.file);
+  } catch {
+    return { metrics: {}, problem: `${spec.objective.file} is not valid ${spec.objective.file.endsWith('.json') ? 'JSON' : 'YAML'}` };
+  }
+  const metrics: Record<string, number> = {};
+  for (const [k, v] of flatten(doc)) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+  const at = getPath(doc, spec.objective.key);
+  if (!at.found) return { metrics, problem: `${spec.objective.metric} is not in ${spec.objective.file}` };
+  if (typeof at.value !== 'number' || !Number.isFinite(at.value)) return { metrics, problem: `${spec.objective.metric} is ${JSON.stringify(at.value)}, not a finite number` };
+  return { value: at.value, metrics };
+}
+
+/** The -S lines an experiment commit lists, so exp show and exp diff show a trial's values. */
+function overrideLines(spec: SearchSpec, config: Config): string[] {
+  const out: string[] = [];
+  for (const p of spec.space.params) {
+    const v = config[p.name];
+    if (v === undefined) continue;
+    const [file, key] = [p.path.slice(0, p.path.indexOf(':')), p.path.slice(p.path.indexOf(':') + 1)];
+    if (p.type === 'simplex') for (const [src, w] of Object.entries(v as SimplexValue)) out.push(`${file}:${key}.${src}.budget.fraction=${w}`);
+    else out.push(`${file}:${key}=${String(v)}`);
+  }
+  return out;
+}
+
+export interface SearchRunResult {
+  search: string;
+  ledger: string;
+  baseline: string;
+  appended: number;
+  resumed: boolean;
+  paused: boolean;
+  summary: SearchSummary;
+}
+
+export async function searchRun(ctx: Context, options: { name: string; jobs: number; maxTrials?: number }): Promise<SearchRunResult> {
+  const o = await open(ctx, options.name);
+  const { project, pr, spec } = o;
+  const samplers = samplerSetFor(spec.phases.map((p) => p.method));
+  const existing = await readLedgerFile(absPath(project.root, o.ledger), o.ledger);
+  if (existing) checkHeader(existing.events[0] as HeaderEvent, spec, samplers, o.ledger);
+  const baseline = existing ? (existing.events[0] as HeaderEvent).baseline : await headCommit(pr.repo);
+  const atBaseline = readerAt(pr, baseline);
+  const pipeline = await loadPipelineFrom(atBaseline);
+  if (!pipeline) throw new UsageError(`the baseline ${baseline.slice(0, 12)} has no rx.yaml: commit the pipeline, then run the search`);
+  await checkSpaceAgainstProject(spec, atBaseline, pipeline);
+  // Trials run on the commit: say so when the files they change differ in the working tree.
+  const files = [...new Set(spec.space.params.map((p) => p.path.slice(0, p.path.indexOf(':'))))];
+  const dirty: string[] = [];
+  for (const f of files) {
+    const here = await fsp.readFile(absPath(project.root, f), 'utf8').catch(() => undefined);
+    if (here !== (await atBaseline(f))) dirty.push(f);
+  }
+  if (dirty.length > 0) ctx.reporter.warn(`trials run on the commit ${baseline.slice(0, 12)}; the working tree's changes to ${dirty.join(', ')} are not part of them (commit them first to search over them)`);
+
+  const lockDir = path.join(project.tmpDir, 'search', spec.name);
+  const lockOptions = { tmpDir: lockDir, command: ctx.command, waitSeconds: ctx.waitSeconds, now: () => ctx.clock.now().getTime(), breakLock: ctx.breakLock, warn: (m: string) => ctx.reporter.warn(m) };
+  try {
+    return await withLock(lockOptions, async () => {
+      const controller = new AbortController();
+      const stopInterrupt = onInterrupt((signal) => {
+        controller.abort(signal);
+        return true;
+      });
+      // Stage output goes to each run's log; the terminal gets one line per decision.
+      const quiet: Context = { ...ctx, reporter: { ...ctx.reporter, info: () => {}, stageOutput: () => {}, progress: (l, t, u) => ctx.reporter.progress(l, t, u) } };
+      const executor = new LocalExecutor(quiet, { slots: options.jobs });
+      const run = async (r: RunRequest): Promise<RunOutcome> => {
+        const name = `${spec.name}/${r.trial}-s${r.seed}`;
+        const ref = experimentRef(baseline, name);
+        // A run recorded before an interruption is not repeated.
+        const recorded = await resolveRevision(pr.repo, ref).catch(() => undefined);
+        if (recorded) {
+          const got = objectiveOf(spec, await readFileAtCommit(pr.repo, recorded, gitPath(pr, spec.objective.file)));
+          if (got.value !== undefined) return { status: 'complete', ref, value: got.value, metrics: got.metrics };
+        }
+        let edits: Map<string, string>;
+        try {
+          edits = await applyConfig(spec, r.config, atBaseline);
+        } catch (err) {
+          if (err instanceof InvalidFileError) return { status: 'failed', ref, error: err.message };
+          throw err;
+        }
+        const log = `${RX_DIR}/tmp/runs/search/${spec.name}/${r.trial}-s${r.seed}.log`;
+        await fsp.mkdir(path.dirname(absPath(project.root, log)), { recursive: true });
+        const result = await executor.run(
+          {
+            base: baseline,
+            source: 'commit',
+            edits: Object.fromEntries(edits),
+            env: { RX_SEED: String(r.seed) },
+            logFile: absPath(project.root, log),
+            kind: 'search',
+            label: `${spec.name}-${r.trial}-s${r.seed}`,
+            read: [spec.objective.file],
+            record: { name, message: `rx search ${spec.name}: trial ${r.trial}, seed ${r.seed}\n\n${overrideLines(spec, r.config).map((l) => `-S ${l}`).join('\n')}\n` },
+          },
+          { signal: controller.signal },
+        );
+        if (result.cancelled || controller.signal.aborted) throw new RxError('RX_INTERRUPTED', ExitCode.sigint, 'interrupted');
+        if (result.failed.length > 0) {
+          const f: RunOutcome = { status: 'failed', ref, log, error: result.message ?? `stage(s) failed: ${result.failed.join(', ')}` };
+          if (result.exitCode !== undefined) f.exitCode = result.exitCode;
+          return f;
+        }
+        const got = objectiveOf(spec, result.files[spec.objective.file] ?? result.metrics[spec.objective.file]);
+        if (got.value === undefined) return { status: 'failed', ref, log, error: got.problem! };
+        return { status: 'complete', ref, value: got.value, metrics: got.metrics };
+      };
+      try {
+        const driven = await driveSearch({
+          spec,
+          baseline,
+          samplers,
+          ledgerFile: absPath(project.root, o.ledger),
+          ledgerName: o.ledger,
+          timesFile: absPath(project.root, o.times),
+          jobs: options.jobs,
+          ...(options.maxTrials !== undefined ? { maxTrials: options.maxTrials } : {}),
+          run,
+          now: () => ctx.clock.now().getTime(),
+          signal: controller.signal,
+          onEvent: (e) => narrate(ctx, spec, e),
+        });
+        return { search: spec.name, ledger: o.ledger, baseline, appended: driven.appended, resumed: driven.resumed, paused: driven.paused, summary: summarise(driven.schedule.events) };
+      } finally {
+        stopInterrupt();
+      }
+    });
+  } catch (err) {
+    if (err instanceof LockedError) throw new LockedError(`search ${spec.name} is already being run: ${err.message.replace(/^the project is locked by /, '')}`, { hint: 'wait for it to finish, or follow it with rx search status' });
+    throw err;
+  }
+}
+
+function narrate(ctx: Context, spec: SearchSpec, e: LedgerEvent): void {
+  const show = (c: Config) =>
+    Object.entries(c)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? Object.entries(v as SimplexValue).map(([s, w]) => `${s}:${w.toFixed(2)}`).join('/') : typeof v === 'number' ? +v.toPrecision(4) : v}`)
+      .join(' ');
+  if (e.type === 'phase') ctx.reporter.info(`phase ${e.phase}: ${e.method}${e.refine ? ` refined around trial ${e.refine.incumbent}` : ''} from trial ${e.trial}`);
+  else if (e.type === 'suggest') ctx.reporter.info(`trial ${e.trial} (${e.sampler}): ${show(e.config)}`);
+  else if (e.type === 'trial') ctx.reporter.info(`trial ${e.trial}: ${e.state === 'complete' ? `${spec.objective.metric} ${+e.value!.toPrecision(6)}` : 'failed'}${e.incumbent ? ` (best: trial ${e.incumbent.trial}, ${+e.incumbent.value.toPrecision(6)})` : ''}`);
+  else if (e.type === 'stop') ctx.reporter.info(`stopping: ${e.reason}`);
+}
+
+export async function searchStatus(ctx: Context, options: { name: string }): Promise<{ ledger: string; summary: SearchSummary; running?: string }> {
+  const o = await open(ctx, options.name);
+  const l = await ledgerOf(o);
+  if (!l) throw new UsageError(`search ${o.spec.name} has not run yet (no ${o.ledger})`, { hint: `start it with rx search run ${o.spec.name}` });
+  checkHeader(l.events[0] as HeaderEvent, o.spec, samplerSetFor(o.spec.phases.map((p) => p.method)), o.ledger);
+  const out: { ledger: string; summary: SearchSummary; running?: string } = { ledger: o.ledger, summary: summarise(l.events) };
+  try {
+    const held = JSON.parse(await fsp.readFile(path.join(o.project.tmpDir, 'search', o.spec.name, 'lock'), 'utf8')) as ProcessIdentity & { since: string };
+    // A lock left by a killed run is not a run under way.
+    if (livenessOf(held) !== 'dead') out.running = `pid ${held.pid} on ${held.host} since ${held.since}`;
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT') && !(err instanceof SyntaxError)) throw err;
+  }
+  return out;
+}
+
+export async function searchReplay(ctx: Context, options: { name: string }): Promise<{ ledger: string; ok: true; result: ReplayResult } | { ledger: string; ok: false; difference: ReplayDifference }> {
+  const o = await open(ctx, options.name);
+  const parsed = await readLedgerFile(absPath(o.project.root, o.ledger), o.ledger);
+  if (!parsed) throw new UsageError(`search ${o.spec.name} has no ledger (${o.ledger}) to replay`);
+  return { ledger: o.ledger, ...replaySchedule(parsed, o.spec, samplerSetFor(o.spec.phases.map((p) => p.method)), o.ledger) };
+}
+
+export async function searchExport(ctx: Context, options: { name: string; optunaJournal: string }): Promise<{ file: string; study: string; trials: number }> {
+  const o = await open(ctx, options.name);
+  const l = await ledgerOf(o);
+  if (!l) throw new UsageError(`search ${o.spec.name} has not run yet (no ${o.ledger})`);
+  const s = summarise(l.events);
+  const text = journalText({
+    name: o.spec.name,
+    direction: o.spec.objective.direction,
+    space: o.spec.space,
+    userAttrs: { baseline: s.baseline, objective: s.objective.metric, seeds: s.seeds, ledger: o.ledger },
+    trials: s.trials.map((t) => ({
+      number: t.trial,
+      config: t.config,
+      state: t.state === 'pending' ? 'running' : t.state,
+      ...(t.value !== undefined ? { value: t.value } : {}),
+      userAttrs: { sampler: t.sampler, phase: t.phase, values: t.values, refs: t.refs, ...(t.failures.length > 0 ? { failures: t.failures } : {}) },
+    })),
+  });
+  const file = path.resolve(ctx.cwd, options.optunaJournal);
+  await writeFileAtomic(file, text);
+  return { file, study: o.spec.name, trials: s.trials.length };
+}
+
+export async function searchApply(ctx: Context, options: { name: string; trial?: number; force?: boolean }): Promise<{ trial: number; config: Config; written: string[] }> {
+  const o = await open(ctx, options.name);
+  const l = await ledgerOf(o);
+  if (!l) throw new UsageError(`search ${o.spec.name} has not run yet (no ${o.ledger})`);
+  const s = summarise(l.events);
+  const chosen = options.trial ?? s.incumbent?.trial;
+  if (chosen === undefined) throw new UsageError(`search ${o.spec.name} has no completed trial to apply`);
+  const row = s.trials[chosen];
+  if (!row) throw new UsageError(`search ${o.spec.name} has no trial ${chosen} (it has ${s.trials.length})`);
+  const baseline = readerAt(o.pr, s.baseline);
+  const here: FileReader = (rel) => fsp.readFile(absPath(o.project.root, rel), 'utf8').catch(() => undefined);
+  const edits = await applyConfig(o.spec, row.config, here);
+  const conflicts: string[] = [];
+  for (const f of edits.keys()) if ((await here(f)) !== (await baseline(f))) conflicts.push(f);
+  if (conflicts.length > 0 && !options.force) {
+    throw new RxError('RX_WOULD_OVERWRITE', ExitCode.differences, `applying trial ${chosen} would overwrite uncommitted changes (the search ran on ${s.baseline.slice(0, 12)}):\n  ${conflicts.join('\n  ')}`, { hint: 'commit or stash them, or pass --force' });
+  }
+  const written: string[] = [];
+  for (const [f, text] of edits) {
+    if ((await here(f)) === text) continue;
+    await writeFileAtomic(absPath(o.project.root, f), text);
+    written.push(f);
+  }
+  return { trial: chosen, config: row.config, written };
+}
