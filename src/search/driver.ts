@@ -255,9 +255,8 @@ export function replaySchedule(parsed: ParsedLedger, spec: ScheduleSpec, sampler
     const found = parsed.events[i]!;
     const lookup = (t: number, s: number): RunOutcome | undefined => {
       if (found.type !== 'result' || found.trial !== t || found.seed !== s) return undefined;
-      const o: RunOutcome = { status: found.status, ref: found.ref };
-      for (const k of ['value', 'metrics', 'exitCode', 'log', 'error'] as const) if (found[k] !== undefined) (o as unknown as Record<string, unknown>)[k] = found[k];
-      return o;
+      const { type: _type, trial: _trial, seed: _seed, ...outcome } = found;
+      return outcome;
     };
     const step = schedule.next(lookup, { timeUp: found.type === 'stop' && found.reason === 'time' });
     const expected = 'event' in step ? step.event : step;

@@ -161,7 +161,11 @@ export function parseLedger(text: string, file: string): ParsedLedger {
     }
     if (record.seq !== i) throw new LedgerBrokenError(file, n, `sequence number ${JSON.stringify(record.seq)} where ${i} was expected (a line was removed, added or moved)`);
     const expectedPrev = i === 0 ? null : lineHash(raw[i - 1]!);
-    if (record.prev !== expectedPrev) throw new LedgerBrokenError(file, n, i === 0 ? 'the first line must not link to a previous one' : 'its hash of the line before does not match: line ' + i + ' was edited');
+    if (record.prev !== expectedPrev) {
+      // The link of line n names the line before it: that one was changed (or n's link was).
+      if (i === 0) throw new LedgerBrokenError(file, n, 'the first line must not link to a previous one');
+      throw new LedgerBrokenError(file, i, `the line was edited: line ${n} holds the hash of another line ${i}`);
+    }
     const body = eventBody(record);
     if (encodeLine(body, i, i === 0 ? undefined : raw[i - 1]) !== line) throw new LedgerBrokenError(file, n, 'the line is not in canonical form: it was edited');
     if (i === 0 && (body.type !== 'search' || (body as HeaderEvent).format !== LEDGER_FORMAT)) throw new LedgerBrokenError(file, n, `the first line must be the ${LEDGER_FORMAT} header`);

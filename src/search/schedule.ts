@@ -7,15 +7,9 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical.js';
 import type { Config, Method, Param, Sampler, Space, Trial } from './types.js';
+import type { Phase } from './spec.js';
 import { isActive, snapNumeric, toInternal } from './space.js';
 import { LEDGER_FORMAT, type HeaderEvent, type LedgerEvent, type PhaseEvent, type ResultEvent, type StopEvent, type SuggestEvent, type TrialEvent, type EndEvent } from './ledger.js';
-
-export interface SchedulePhase {
-  method: Method;
-  trials?: number;
-  options?: Record<string, unknown>;
-  refine?: { shrink: number };
-}
 
 /** What the schedule needs of a search spec (src/search/spec.ts's SearchSpec has all of it). */
 export interface ScheduleSpec {
@@ -27,20 +21,12 @@ export interface ScheduleSpec {
   parallel: number;
   budget: { trials?: number; timeSeconds?: number };
   stop: { noImprovement?: number; target?: number };
-  phases: SchedulePhase[];
+  phases: Phase[];
   space: Space;
 }
 
-/** A finished run of one configuration on one seed, as the executor reports it. */
-export interface RunOutcome {
-  status: 'complete' | 'failed';
-  ref: string;
-  value?: number;
-  metrics?: Record<string, number>;
-  exitCode?: number;
-  log?: string;
-  error?: string;
-}
+/** A finished run of one configuration on one seed, as the executor reports it: a result line's body. */
+export type RunOutcome = Omit<ResultEvent, 'type' | 'trial' | 'seed'>;
 
 export type OutcomeLookup = (trial: number, seed: number) => RunOutcome | undefined;
 

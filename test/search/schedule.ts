@@ -233,7 +233,7 @@ t.test('replay re-derives every line; an edit or a different spec is caught', as
   } catch (err) {
     t.equal((err as RxError).code, 'RX_LEDGER_BROKEN');
     t.equal((err as RxError).exitCode, 4);
-    t.equal((err as RxError).data.line, 5, 'the line after the edited one no longer links');
+    t.equal((err as RxError).data.line, 4, 'the edited line is named (the next one no longer links to it)');
   }
   const removed = lines.filter((_l, i) => i !== 6);
   t.throws(() => parseLedger(removed.join('\n') + '\n', 'l'), { code: 'RX_LEDGER_BROKEN' });
