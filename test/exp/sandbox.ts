@@ -233,3 +233,13 @@ t.test('cancelled: a queued job never starts; a running one stops and is not rec
   t.same(gitOut(dir, ['for-each-ref', 'refs/rx']), '');
   await t.rejects(executor.run({ base: head, source: 'commit' }, { signal: queued.signal }), { code: 'RX_CANCELLED' }, 'an already-cancelled signal is refused at once');
 });
+
+t.test('an edit outside the tree is refused before anything runs', async (t) => {
+  const { dir, head, ctx } = project(t);
+  for (const rel of ['../escape.txt', '/tmp/escape.txt', '.git/config', 'a/../../escape.txt']) {
+    await t.rejects(runSandbox(ctx, { base: head, source: 'commit', edits: { [rel]: 'x' } }), { code: 'RX_UNSAFE_PATH' }, rel);
+  }
+  t.notOk(existsSync(path.join(dir, '.rx', 'tmp', 'escape.txt')));
+  t.notOk(existsSync(path.join(dir, '.rx', 'tmp', 'exp', 'escape.txt')));
+  t.same(sandboxDirs(dir), [], 'the sandbox directories are gone');
+});
