@@ -428,7 +428,7 @@ t.test('auto: GP for unconditional numeric spaces, TPE otherwise', async (t) => 
 
 t.test('the registry knows gp and auto, and records auto\'s delegates', async (t) => {
   const set = samplerSetFor(['auto']);
-  t.same(set.versions, { auto: '1', gp: '1', tpe: '1' });
+  t.same(set.versions, { auto: '1', gp: '1', tpe: '2' });
   t.equal(set.get('auto'), auto);
   t.equal(samplerSetFor(['gp']).get('gp'), gp);
 });
