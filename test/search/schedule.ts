@@ -302,5 +302,5 @@ t.test('replay re-derives a 100-trial history of the real samplers (qmc, tpe, re
   const p2 = parseLedger(readFileSync(path.join(dir2, 'l.jsonl'), 'utf8'), 'l');
   t.ok(replaySchedule(p2, numeric, autoSet, 'l').ok);
   t.ok(p2.events.some((e) => e.type === 'suggest' && e.sampler === 'gp'), 'auto chose gp for a numeric space');
-  t.same((p2.events[0] as { samplers: Record<string, string> }).samplers, { auto: '1', gp: '1', tpe: '1' }, 'the header records auto and its delegates');
+  t.same((p2.events[0] as { samplers: Record<string, string> }).samplers, { auto: '1', gp: '1', tpe: '2' }, 'the header records auto and its delegates');
 });
