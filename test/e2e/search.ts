@@ -135,19 +135,27 @@ t.test('--jobs 1 and --jobs 3 write the same ledger; SIGKILL and a re-run too', 
   t.equal(ledgerOf(b), ledgerOf(a), 'jobs 3 = jobs 1, byte for byte');
   t.not(readFileSync(path.join(a, 'search/toy.times.jsonl'), 'utf8'), '', 'timings are kept beside it');
 
-  // SIGKILL once some results are in, then run again.
-  const child = rxSpawn(c, ['search', 'run', 'toy', '--jobs', '2']);
-  const ended = new Promise<void>((res) => child.on('exit', () => res()));
+  // SIGINT once a result is in, then --max-trials pauses, then SIGKILL, then run to the end.
   const file = path.join(c, 'search/toy.ledger.jsonl');
-  for (let i = 0; i < 2000; i++) {
-    if (existsSync(file) && readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"type":"trial"')).length >= 2) break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  child.kill('SIGKILL');
-  await ended;
+  const summaries = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"type":"trial"')).length : 0);
+  const interrupt = async (signal: NodeJS.Signals, after: number) => {
+    const child = rxSpawn(c, ['search', 'run', 'toy', '--jobs', '2']);
+    const ended = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    for (let i = 0; i < 4000 && summaries() < after; i++) await new Promise((res) => setTimeout(res, 25));
+    child.kill(signal);
+    return ended;
+  };
+  const intCode = await interrupt('SIGINT', 1);
+  t.ok(intCode === 130 || intCode === 0, `SIGINT: exit 130 (or 0 had it just finished), got ${intCode}`);
+  const paused = rx(c, ['search', 'run', 'toy', '--max-trials', '1', '--json']);
+  t.equal(paused.code, 0, paused.stderr);
+  await interrupt('SIGKILL', 3);
   const partial = ledgerOf(c);
   t.ok(partial.length < ledgerOf(a).length, 'killed before the end');
   t.ok(ledgerOf(a).startsWith(partial.slice(0, partial.lastIndexOf('\n') + 1)), 'what was written is a prefix of the whole ledger');
+  const st = rx(c, ['search', 'status', 'toy', '--json']);
+  t.equal(st.code, 0, st.stderr);
+  t.notOk(JSON.parse(st.stdout).running, 'a killed run is not shown as under way');
   const rc = rx(c, ['search', 'run', 'toy', '--jobs', '2']);
   t.equal(rc.code, 0, rc.stderr);
   t.equal(ledgerOf(c), ledgerOf(a), 'killed and resumed = uninterrupted');
