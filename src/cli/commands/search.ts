@@ -60,7 +60,10 @@ function printTable(io: CliIO, table: Table, md?: boolean): void {
 }
 
 export function registerSearch(program: Command, io: CliIO): void {
-  const search = program.command('search').summary('joint search over model, data mix and augmentation, with a replayable ledger');
+  const search = program
+    .command('search')
+    .summary('joint search over model, data mix and augmentation, with a replayable ledger')
+    .addHelpText('after', examples(['rx search run joint', 'run (or resume) search/joint.yaml'], ['rx search status joint', 'the trials so far and the best one'], ['rx search replay joint', 'check that the ledger follows from the spec']));
   search
     .command('run')
     .summary('run a search (or resume it where it stopped)')
