@@ -14,7 +14,7 @@ import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
 import { planRestore, applyRestore } from '../store/restore.js';
 import type { Project } from '../store/project.js';
-import { independentLinkOrder, type LinkType } from '../store/objects.js';
+import { independentLinkOrder, type LinkType } from '../store/link-strategy.js';
 import { ignoreTarget } from '../git/ignore.js';
 import { PIPELINE_FILE, type Stage } from './definition.js';
 import { producerOf, type Graph } from './graph.js';

@@ -1,47 +1,26 @@
-// The content-addressed object store: objects live at <cache>/<algo>/<2 hex>/<rest>,
-// are written to a temp file on the same filesystem, renamed into place and made
-// read-only. This class is the one owner of three things: the link strategy (how a
-// workspace file and an object relate: reflink or verified copy by default, so a workspace
-// file is never an object's inode unless hardlinks are chosen), the pending syncs (new
-// objects are synced once, before any pointer, lock entry or ref names them, as git's
-// core.fsyncMethod=batch does), and the check before use (an object whose stat key changed
-// since the store knew it good is re-hashed; a mismatch is quarantined and refused).
-import { promises as fsp, constants as fsc, createReadStream, lstatSync, chmodSync, linkSync, mkdirSync, type BigIntStats } from 'node:fs';
+// The content-addressed object store: objects are written to a temp file on the same
+// filesystem, renamed into place and made read-only, and checked before use (an object whose
+// stat key changed since the store knew it good is re-hashed; a mismatch is quarantined and
+// refused). Layout, link strategy, pending syncs and integrity checks live in their modules.
+import { promises as fsp, constants as fsc, lstatSync, chmodSync, linkSync, mkdirSync, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { tempNameIn, fsyncDir } from '../core/atomic.js';
+import { tempNameIn } from '../core/atomic.js';
 import { isErrno, StoreIntegrityError } from '../core/errors.js';
-import { createHasher, formatHash, parseHash, hashFileSync, hashBytes, CHUNK_SIZE, hashAlgorithms, type HashAlgorithm } from './hash.js';
+import { createHasher, parseHash, hashFileSync, hashBytes, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
 import { ObjectKeys, objectStatKey } from './object-keys.js';
 import { registerWriter, oldestOtherWriter } from './live-writers.js';
 import { ingestFiles, hashFiles } from './hash-pool.js';
+import { LinkStrategy, LINK_UNSUPPORTED, defaultLinkOrder, linkObject, type LinkType, type FileMode } from './link-strategy.js';
+import { PendingSyncs } from './pending-syncs.js';
+import { objectPathIn, quarantinePathIn, listObjects } from './object-layout.js';
+import { corruptObjectError, missingObjectError, checkUnchanged, copyChecked } from './object-integrity.js';
+import { cleanStaleTemp } from './store-temp.js';
 
-const execFileP = promisify(execFile);
-
-export type LinkType = 'reflink' | 'hardlink' | 'copy';
-/** DVC's default cache.type: a workspace file is never the object itself. */
-export const defaultLinkOrder: LinkType[] = ['reflink', 'copy'];
-/** For outputs kept in git (metrics, plots, cache: false): always ordinary writable files. */
-export const independentLinkOrder: LinkType[] = ['reflink', 'copy'];
-export type FileMode = '644' | '755';
 /** What putFile did: stored a new object, found it stored, or also replaced the workspace file (a link to it, or a private copy). */
 export type PutOutcome = 'created' | 'present' | 'relinked';
 
-const LINK_UNSUPPORTED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS', 'EMLINK']);
 /** Files this big are hashed while the kernel copies them, rather than copied chunk by chunk. */
 const BIG_FILE = 16 * 1024 * 1024;
-
-export function corruptObjectError(hash: string, actual: string, movedTo?: string): StoreIntegrityError {
-  return new StoreIntegrityError('RX_OBJECT_CORRUPT', `store object ${hash} is corrupt (its content hashes to ${actual})${movedTo ? `; moved to ${movedTo}` : ''}`, {
-    data: { hash, actual, ...(movedTo ? { quarantined: movedTo } : {}) },
-    hint: 'run `rx fsck`, then `rx add` a good copy of the data (or fetch it from where it was made)',
-  });
-}
-
-export function missingObjectError(hash: string): StoreIntegrityError {
-  return new StoreIntegrityError('RX_OBJECT_MISSING', `store object ${hash} is missing`, { data: { hash } });
-}
 
 export class ObjectStore {
   readonly dir: string;
@@ -50,8 +29,8 @@ export class ObjectStore {
   /** Where objects found corrupt are moved (never deleted). */
   readonly quarantineDir: string;
   private readonly tmpDir: string;
-  private readonly unsupported = new Set<LinkType>();
-  private pending: string[] = [];
+  private readonly links = new LinkStrategy();
+  private readonly syncs = new PendingSyncs();
   private rehashBuffer: Buffer | undefined;
   private tmpReady = false;
   private readonly keys: ObjectKeys;
@@ -73,13 +52,12 @@ export class ObjectStore {
   }
 
   objectPath(hash: string): string {
-    const { algo, hex } = parseHash(hash);
-    return path.join(this.dir, algo, hex.slice(0, 2), hex.slice(2));
+    return objectPathIn(this.dir, hash);
   }
 
   /** Whether workspace files placed by this store are the objects themselves (read-only then). */
   get sharesInodes(): boolean {
-    return this.preferredLink(this.linkOrder) === 'hardlink';
+    return this.links.preferredLink(this.linkOrder) === 'hardlink';
   }
 
   private async lstatObject(hash: string): Promise<BigIntStats | undefined> {
@@ -139,7 +117,7 @@ export class ObjectStore {
       await fsp.mkdir(path.dirname(dest), { recursive: true });
       await fsp.rename(tmp, dest);
     }
-    this.pending.push(dest);
+    this.syncs.add(dest);
     this.remember(hash, await fsp.lstat(dest, { bigint: true }));
   }
 
@@ -196,7 +174,7 @@ export class ObjectStore {
   async putFile(src: string, hash: string, size: number, mode: FileMode, linkOrder: LinkType[] = this.linkOrder): Promise<PutOutcome> {
     const srcStat = lstatSync(src, { bigint: true });
     const ownLinks = Number(srcStat.nlink) === 1;
-    if (mode === '644' && ownLinks && this.preferredLink(linkOrder) === 'hardlink') {
+    if (mode === '644' && ownLinks && this.links.preferredLink(linkOrder) === 'hardlink') {
       const fast = this.linkIntoStore(src, hash);
       if (fast) return fast;
     }
@@ -210,7 +188,7 @@ export class ObjectStore {
       }
       if (await this.intact(hash)) {
         await this.claimPresent(hash);
-        if (mode === '644' && ownLinks && this.preferredLink(linkOrder) === 'hardlink') {
+        if (mode === '644' && ownLinks && this.links.preferredLink(linkOrder) === 'hardlink') {
           await this.materialise(hash, src, mode, linkOrder);
           return 'relinked';
         }
@@ -218,46 +196,19 @@ export class ObjectStore {
       }
     }
     const tmp = await this.tempPath('obj');
-    await this.tryLinkTypes(mode, src, linkOrder, async () => tmp, async (link) => {
+    await this.links.tryLinkTypes(mode, src, linkOrder, async () => tmp, async (link) => {
       if (link === 'reflink') {
         await fsp.copyFile(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
-        await this.checkUnchanged(src, srcStat, hash);
+        await checkUnchanged(src, srcStat, hash);
       } else if (link === 'hardlink') {
         if (!ownLinks) throw Object.assign(new Error('the file has other hard links'), { code: 'EMLINK' });
         await fsp.link(src, tmp);
       } else {
-        await this.copyChecked(src, tmp, hash, size);
+        await copyChecked(src, tmp, hash, size);
       }
       await this.install(tmp, hash);
     });
     return 'created';
-  }
-
-  private reflinkProbe: Promise<boolean> | undefined;
-
-  /** Whether this filesystem makes reflinks (probed once with a one-byte file). */
-  private reflinkWorks(): Promise<boolean> {
-    this.reflinkProbe ??= (async () => {
-      if (this.unsupported.has('reflink')) return false;
-      const a = await this.tempPath('probe');
-      const b = await this.tempPath('probe');
-      try {
-        await fsp.writeFile(a, 'x');
-        await fsp.copyFile(a, b, fsc.COPYFILE_FICLONE_FORCE);
-        return true;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== undefined && LINK_UNSUPPORTED.has(code)) {
-          this.unsupported.add('reflink');
-          return false;
-        }
-        throw err;
-      } finally {
-        await fsp.rm(a, { force: true });
-        await fsp.rm(b, { force: true });
-      }
-    })();
-    return this.reflinkProbe;
   }
 
   /**
@@ -265,14 +216,7 @@ export class ObjectStore {
    * hardlinks wanted): then hashing and storing are done in one read by `ingest`.
    */
   async storesByCopy(linkOrder: LinkType[] = this.linkOrder): Promise<boolean> {
-    const first = this.preferredLink(linkOrder);
-    if (first === 'copy' || first === undefined) return true;
-    if (first === 'reflink') {
-      if (await this.reflinkWorks()) return false;
-      const next = this.preferredLink(linkOrder);
-      return next === 'copy' || next === undefined;
-    }
-    return false;
+    return this.links.storesByCopy(linkOrder, (base) => this.tempPath(base));
   }
 
   /**
@@ -288,7 +232,7 @@ export class ObjectStore {
     const big: number[] = [];
     files.forEach((f, i) => (f.size >= BIG_FILE ? big : small).push(i));
     const record = (hash: string, key: string | undefined) => {
-      this.pending.push(this.objectPath(hash));
+      this.syncs.add(this.objectPath(hash));
       if (key) this.keys.set(hash, key);
     };
     if (small.length > 0) {
@@ -314,7 +258,7 @@ export class ObjectStore {
       const tmp = await this.tempPath('obj');
       try {
         const [[h]] = await Promise.all([hashFiles([f], this.algo, onBytes), fsp.copyFile(f.path, tmp)]);
-        await this.checkUnchanged(f.path, before, h!.hash);
+        await checkUnchanged(f.path, before, h!.hash);
         if (await this.has(h!.hash)) {
           await fsp.rm(tmp, { force: true });
           await this.claimPresent(h!.hash);
@@ -329,17 +273,6 @@ export class ObjectStore {
       }
     }
     return out;
-  }
-
-  private async checkUnchanged(src: string, before: BigIntStats, hash: string): Promise<void> {
-    const now = await fsp.lstat(src, { bigint: true });
-    if (now.size !== before.size || now.mtimeNs !== before.mtimeNs || now.ctimeNs !== before.ctimeNs || now.ino !== before.ino) {
-      throw new StoreIntegrityError('RX_FILE_CHANGED', `${src}: changed while it was being added (expected ${hash})`, { data: { path: src } });
-    }
-  }
-
-  private preferredLink(linkOrder: LinkType[]): LinkType | undefined {
-    return linkOrder.find((l) => !this.unsupported.has(l));
   }
 
   /**
@@ -362,7 +295,7 @@ export class ObjectStore {
         mkdirSync(path.dirname(dest), { recursive: true });
         linkSync(src, dest);
       }
-      this.pending.push(dest);
+      this.syncs.add(dest);
       this.remember(hash, lstatSync(dest, { bigint: true }));
       return 'relinked';
     } catch (err) {
@@ -370,52 +303,11 @@ export class ObjectStore {
       chmodSync(src, previousMode);
       if (code === 'EEXIST') return undefined;
       if (code !== undefined && LINK_UNSUPPORTED.has(code)) {
-        this.unsupported.add('hardlink');
+        this.links.unsupported.add('hardlink');
         return undefined;
       }
       throw err;
     }
-  }
-
-  /**
-   * Tries each usable link type in order, each with its own temp file (removed on failure);
-   * a type the filesystem refuses is remembered and not tried again.
-   */
-  private async tryLinkTypes<T>(
-    mode: FileMode,
-    target: string,
-    linkOrder: LinkType[],
-    tempFor: (link: LinkType) => Promise<string>,
-    attempt: (link: LinkType, tmp: string) => Promise<T>,
-  ): Promise<T> {
-    for (const link of this.candidates(mode, linkOrder)) {
-      let tmp: string | undefined;
-      try {
-        tmp = await tempFor(link);
-        return await attempt(link, tmp);
-      } catch (err) {
-        if (tmp !== undefined) await fsp.rm(tmp, { force: true }).catch(() => {});
-        const code = (err as NodeJS.ErrnoException).code;
-        if (link !== 'copy' && code !== undefined && LINK_UNSUPPORTED.has(code)) {
-          if (code !== 'EMLINK') this.unsupported.add(link);
-          continue;
-        }
-        // Links are made in the store's own temp directory: a store mounted read-only or
-        // owned by another user still gives copies, made next to the target.
-        if (link !== 'copy' && (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')) {
-          this.unsupported.add(link);
-          continue;
-        }
-        throw err;
-      }
-    }
-    throw new StoreIntegrityError('RX_NO_LINK_TYPE', `no usable link type among ${linkOrder.join(', ')} for ${target}`);
-  }
-
-  /** The link types to try for a file of this mode; copy always comes last as the fallback. */
-  private candidates(mode: FileMode, linkOrder: LinkType[]): LinkType[] {
-    const usable = linkOrder.filter((l) => !this.unsupported.has(l) && !(l === 'hardlink' && mode === '755'));
-    return usable.includes('copy') ? usable : [...usable, 'copy'];
   }
 
   /**
@@ -424,42 +316,11 @@ export class ObjectStore {
    * store whose link order no longer shares inodes.
    */
   private async separateWorkspace(src: string, hash: string, mode: FileMode, linkOrder: LinkType[]): Promise<boolean> {
-    if (mode === '644' && this.preferredLink(linkOrder) === 'hardlink') return false;
+    if (mode === '644' && this.links.preferredLink(linkOrder) === 'hardlink') return false;
     await fsp.chmod(this.objectPath(hash), 0o444);
     this.remember(hash, await fsp.lstat(this.objectPath(hash), { bigint: true }));
     await this.materialise(hash, src, mode, linkOrder.filter((l) => l !== 'hardlink'));
     return true;
-  }
-
-  /** Copies a file while hashing it; a source that changed since it was hashed is refused. */
-  private async copyChecked(src: string, dest: string, expected: string, size: number): Promise<void> {
-    const actual = await this.copyHashing(src, dest, parseHash(expected).algo);
-    if (actual.hash !== expected || actual.size !== size) {
-      throw new StoreIntegrityError('RX_FILE_CHANGED', `${src}: changed while it was being added (expected ${expected}, got ${actual.hash})`, {
-        data: { path: src },
-      });
-    }
-  }
-
-  private async copyHashing(src: string, dest: string, algo: HashAlgorithm): Promise<{ hash: string; size: number }> {
-    const hasher = await createHasher(algo);
-    const out = await fsp.open(dest, 'w', 0o644);
-    let size = 0;
-    try {
-      // One write in flight while the next chunk is read and hashed.
-      let writing: Promise<unknown> = Promise.resolve();
-      for await (const chunk of createReadStream(src, { highWaterMark: 1024 * 1024 })) {
-        const buf = chunk as Buffer;
-        hasher.update(buf);
-        size += buf.length;
-        await writing;
-        writing = out.write(buf);
-      }
-      await writing;
-    } finally {
-      await out.close();
-    }
-    return { hash: formatHash(algo, hasher.digest()), size };
   }
 
   /**
@@ -474,16 +335,8 @@ export class ObjectStore {
     // made next to dest, which may be on another filesystem.
     const tempFor = async (link: LinkType) => (link === 'copy' ? tempNameIn(path.dirname(dest), path.basename(dest)) : await this.tempPath('link'));
     try {
-      return await this.tryLinkTypes(mode, dest, linkOrder, tempFor, async (link, tmp) => {
-        if (link === 'reflink') {
-          await fsp.copyFile(obj, tmp, fsc.COPYFILE_FICLONE_FORCE);
-          await fsp.chmod(tmp, mode === '755' ? 0o755 : 0o644);
-        } else if (link === 'hardlink') {
-          await fsp.link(obj, tmp);
-        } else {
-          await fsp.copyFile(obj, tmp);
-          await fsp.chmod(tmp, mode === '755' ? 0o755 : 0o644);
-        }
+      return await this.links.tryLinkTypes(mode, dest, linkOrder, tempFor, async (link, tmp) => {
+        await linkObject(obj, tmp, mode, link);
         await fsp.rename(tmp, dest);
         if (link === 'hardlink') this.remember(hash, await fsp.lstat(obj, { bigint: true }));
         return link;
@@ -538,57 +391,13 @@ export class ObjectStore {
    * known of the objects' stat keys. Callers flush before writing anything that names them.
    */
   async flush(): Promise<void> {
-    const pending = this.pending;
-    this.pending = [];
-    if (pending.length > 0) await this.syncObjects(pending);
+    await this.syncs.flush(this.dir);
     await this.keys.save();
-  }
-
-  private async syncObjects(pending: string[]): Promise<void> {
-    try {
-      await execFileP('sync', ['-f', this.dir]);
-      return;
-    } catch {
-      // no coreutils sync -f: per-file fsync below
-    }
-    const dirs = new Set<string>();
-    for (const file of pending) {
-      const fh = await fsp.open(file, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      dirs.add(path.dirname(file));
-    }
-    for (const d of dirs) await fsyncDir(d);
   }
 
   /** Every object in the store, as `algo:hex` with its size and change time (ms). */
   async list(): Promise<{ hash: string; size: number; ctimeMs: number }[]> {
-    const out: { hash: string; size: number; ctimeMs: number }[] = [];
-    let algos: string[];
-    try {
-      algos = await fsp.readdir(this.dir);
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return out;
-      throw err;
-    }
-    for (const algo of algos.sort()) {
-      // Only algorithm directories hold objects (tmp/, runs/, keys/ live beside them).
-      if (!(hashAlgorithms as readonly string[]).includes(algo)) continue;
-      const algoDir = path.join(this.dir, algo);
-      for (const prefix of (await fsp.readdir(algoDir)).sort()) {
-        if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
-        const prefixDir = path.join(algoDir, prefix);
-        for (const rest of (await fsp.readdir(prefixDir)).sort()) {
-          if (rest.startsWith('.')) continue;
-          const st = await fsp.lstat(path.join(prefixDir, rest)).catch(() => undefined);
-          if (st) out.push({ hash: `${algo}:${prefix}${rest}`, size: st.size, ctimeMs: Math.max(st.ctimeMs, st.mtimeMs) });
-        }
-      }
-    }
-    return out;
+    return listObjects(this.dir);
   }
 
   async remove(hash: string): Promise<void> {
@@ -599,7 +408,7 @@ export class ObjectStore {
   /** Moves an object aside (never deletes it): used for corrupt objects. Returns where it went. */
   async quarantine(hash: string, dir: string = this.quarantineDir): Promise<string> {
     await fsp.mkdir(dir, { recursive: true });
-    const dest = path.join(dir, hash.replace(':', '-'));
+    const dest = quarantinePathIn(dir, hash);
     await fsp.rename(this.objectPath(hash), dest);
     this.keys.delete(hash);
     await this.keys.save();
@@ -616,28 +425,6 @@ export class ObjectStore {
    * writer (all of them when no other writer is live), never this process's own.
    */
   async cleanTemp(): Promise<number> {
-    let removed = 0;
-    let names: string[];
-    try {
-      names = await fsp.readdir(this.tmpDir);
-    } catch {
-      return 0;
-    }
-    const bound = this.oldestOtherWriter() ?? Infinity;
-    const mine = `.${process.pid}.`;
-    for (const name of names) {
-      if (name === 'live' || name.includes(mine)) continue;
-      const p = path.join(this.tmpDir, name);
-      try {
-        const st = await fsp.lstat(p);
-        if (st.mtimeMs < bound) {
-          await fsp.rm(p, { recursive: true, force: true });
-          removed += 1;
-        }
-      } catch {
-        // raced with another cleaner
-      }
-    }
-    return removed;
+    return cleanStaleTemp(this.dir, this.tmpDir);
   }
 }

@@ -9,7 +9,7 @@ import { pointerSchema } from '../schema/files.js';
 import { compareStrings } from '../core/canonical.js';
 import { absPath, assertSafePath, unsafePathReason } from '../core/paths.js';
 import { POINTER_SUFFIX } from './project.js';
-import type { FileMode } from './objects.js';
+import type { FileMode } from './link-strategy.js';
 
 export interface Pointer {
   schema: 1;

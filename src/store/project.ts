@@ -7,7 +7,8 @@ import { findUp } from '../core/paths.js';
 import { parseYamlValidated, type ParsedCache } from '../schema/validate.js';
 import { parsedCacheIn } from './parse-cache.js';
 import { configSchema } from '../schema/files.js';
-import { ObjectStore, defaultLinkOrder, type LinkType } from './objects.js';
+import { ObjectStore } from './objects.js';
+import { defaultLinkOrder, type LinkType } from './link-strategy.js';
 import type { HashAlgorithm } from './hash.js';
 
 export const RX_DIR = '.rx';

@@ -9,7 +9,7 @@ import { removeStaleTemps, isStaleTemp } from '../core/atomic.js';
 import { mapLimit } from '../core/concurrency.js';
 import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
-import type { FileMode, LinkType } from './objects.js';
+import type { FileMode, LinkType } from './link-strategy.js';
 import { evaluateTarget, readDirManifest } from './tracked.js';
 import { scanPath, cacheFromScan, type DirEntry, type WorkspaceFile } from './workspace.js';
 

@@ -7,7 +7,7 @@ import { absPath, assertSafePath } from '../core/paths.js';
 import { mapLimit } from '../core/concurrency.js';
 import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
-import type { FileMode, LinkType } from './objects.js';
+import type { FileMode, LinkType } from './link-strategy.js';
 import { scanPath, applyStatCache, scanMatchesCache, hashMissing, dirManifestFor, cacheFromScan, type Scan } from './workspace.js';
 
 export interface SavedTarget {

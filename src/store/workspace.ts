@@ -8,7 +8,7 @@ import { canonicalJson, compareStrings } from '../core/canonical.js';
 import { statKey, type TargetCache } from './stat-cache.js';
 import { hashFiles } from './hash-pool.js';
 import { hashBytes, type HashAlgorithm } from './hash.js';
-import type { FileMode } from './objects.js';
+import type { FileMode } from './link-strategy.js';
 
 export interface WorkspaceFile {
   /** Path within the target, POSIX; '' when the target is a single file. */

@@ -2,7 +2,8 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, statSync, chmodSync, existsSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ObjectStore, type LinkType } from '../../src/store/objects.js';
+import { ObjectStore } from '../../src/store/objects.js';
+import type { LinkType } from '../../src/store/link-strategy.js';
 import { hashBytes } from '../../src/store/hash.js';
 
 function setup(t: { teardown(fn: () => void): void }, link?: LinkType[]) {
