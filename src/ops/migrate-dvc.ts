@@ -10,7 +10,9 @@ import { parseYaml } from '../core/yaml.js';
 import { absPath, unsafePathReason } from '../core/paths.js';
 import { findProjectRoot } from '../store/project.js';
 import { PIPELINE_FILE, DEFAULT_PARAMS_FILE } from '../pipeline/definition.js';
-import { DVC_FILE, parseDvcYaml, dvcVarsFiles, convertDvcPipeline, type ConversionWarning } from '../pipeline/dvc-import.js';
+import { DVC_FILE, parseDvcYaml, dvcVarsFiles } from '../pipeline/dvc-read.js';
+import { convertDvcPipeline } from '../pipeline/dvc-import.js';
+import type { ConversionWarning } from '../pipeline/dvc-report.js';
 
 export interface MigrateDvcOptions {
   /** Convert and return the text; write nothing (and create no project). */

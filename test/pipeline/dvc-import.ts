@@ -3,7 +3,8 @@
 // as a located warning.
 import t from 'tap';
 import { problemsOf } from '../../fixtures/problems.js';
-import { parseDvcYaml, dvcVarsFiles, convertDvcPipeline, type DvcConversion } from '../../src/pipeline/dvc-import.js';
+import { parseDvcYaml, dvcVarsFiles } from '../../src/pipeline/dvc-read.js';
+import { convertDvcPipeline, type DvcConversion } from '../../src/pipeline/dvc-import.js';
 import { expandPipeline, type RawPipeline, type Stage } from '../../src/pipeline/definition.js';
 import { parseYamlLocated } from '../../src/schema/validate.js';
 import { pipelineSchema } from '../../src/schema/pipeline.js';
