@@ -5,14 +5,13 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../core/context.js';
-import { InvalidFileError, LockedError, RxError, ExitCode, UsageError, isErrno } from '../core/errors.js';
+import { InvalidFileError, LockedError, RxError, ExitCode, UsageError } from '../core/errors.js';
 import { onInterrupt } from '../core/interrupt.js';
-import { livenessOf, type ProcessIdentity } from '../core/process-identity.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { absPath } from '../core/paths.js';
 import { parseYaml } from '../core/yaml.js';
 import { openProject, RX_DIR, type Project } from '../store/project.js';
-import { withLock } from '../store/process-lock.js';
+import { withLock, liveHolder } from '../store/process-lock.js';
 import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
 import { readFileAtCommit, resolveRevision } from '../git/revision.js';
 import { loadPipelineFrom, type FileReader } from '../pipeline/definition.js';
@@ -49,6 +48,11 @@ async function open(ctx: Context, name: string): Promise<Opened> {
   const project = await openProject(ctx.cwd);
   const spec = await loadSearchSpec(project.root, name);
   return { project, pr: projectRepo(project), spec, ...siblings(spec.file) };
+}
+
+/** Where one search's run lock lives: one run of a search at a time, other searches unaffected. */
+function searchLockDir(project: Project, name: string): string {
+  return path.join(project.tmpDir, 'search', name);
 }
 
 function gitPath(pr: ProjectRepo, rel: string): string {
@@ -124,8 +128,7 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
   }
   if (dirty.length > 0) ctx.reporter.warn(`trials run on the commit ${baseline.slice(0, 12)}; the working tree's changes to ${dirty.join(', ')} are not part of them (commit them first to search over them)`);
 
-  const lockDir = path.join(project.tmpDir, 'search', spec.name);
-  const lockOptions = { tmpDir: lockDir, command: ctx.command, waitSeconds: ctx.waitSeconds, now: () => ctx.clock.now().getTime(), breakLock: ctx.breakLock, warn: (m: string) => ctx.reporter.warn(m) };
+  const lockOptions = { tmpDir: searchLockDir(project, spec.name), command: ctx.command, waitSeconds: ctx.waitSeconds, now: () => ctx.clock.now().getTime(), breakLock: ctx.breakLock, warn: (m: string) => ctx.reporter.warn(m) };
   try {
     return await withLock(lockOptions, async () => {
       const controller = new AbortController();
@@ -221,13 +224,9 @@ export async function searchStatus(ctx: Context, options: { name: string }): Pro
   if (!l) throw new UsageError(`search ${o.spec.name} has not run yet (no ${o.ledger})`, { hint: `start it with rx search run ${o.spec.name}` });
   checkHeader(l.events[0] as HeaderEvent, o.spec, samplerSetFor(o.spec.phases.map((p) => p.method)), o.ledger);
   const out: { ledger: string; summary: SearchSummary; running?: string } = { ledger: o.ledger, summary: summarise(l.events) };
-  try {
-    const held = JSON.parse(await fsp.readFile(path.join(o.project.tmpDir, 'search', o.spec.name, 'lock'), 'utf8')) as ProcessIdentity & { since: string };
-    // A lock left by a killed run is not a run under way.
-    if (livenessOf(held) !== 'dead') out.running = `pid ${held.pid} on ${held.host} since ${held.since}`;
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT') && !(err instanceof SyntaxError)) throw err;
-  }
+  // A lock left by a killed run is not a run under way.
+  const held = await liveHolder(searchLockDir(o.project, o.spec.name));
+  if (held) out.running = `pid ${held.pid} on ${held.host}${held.since ? ` since ${held.since}` : ''}`;
   return out;
 }
 

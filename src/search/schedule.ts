@@ -7,23 +7,14 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical.js';
 import type { Config, Method, Param, Sampler, Space, Trial } from './types.js';
-import type { Phase } from './spec.js';
+import type { SearchSpec } from './spec.js';
 import { isActive, snapNumeric, toInternal } from './space.js';
 import { LEDGER_FORMAT, type HeaderEvent, type LedgerEvent, type PhaseEvent, type ResultEvent, type StopEvent, type SuggestEvent, type TrialEvent, type EndEvent } from './ledger.js';
 
-/** What the schedule needs of a search spec (src/search/spec.ts's SearchSpec has all of it). */
-export interface ScheduleSpec {
-  name: string;
-  hash: string;
-  objective: { metric: string; direction: 'maximize' | 'minimize' };
-  seed: number;
-  seeds: number[];
-  parallel: number;
-  budget: { trials?: number; timeSeconds?: number };
-  stop: { noImprovement?: number; target?: number };
-  phases: Phase[];
-  space: Space;
-}
+/** What the schedule needs of a search spec: all of it but where it came from (tests build it directly). */
+export type ScheduleSpec = Pick<SearchSpec, 'name' | 'hash' | 'seed' | 'seeds' | 'parallel' | 'budget' | 'stop' | 'phases' | 'space'> & {
+  objective: Pick<SearchSpec['objective'], 'metric' | 'direction'>;
+};
 
 /** A finished run of one configuration on one seed, as the executor reports it: a result line's body. */
 export type RunOutcome = Omit<ResultEvent, 'type' | 'trial' | 'seed'>;

@@ -32,6 +32,12 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
   }
 }
 
+/** Who holds the lock under tmpDir now, if it is held by a process that is not gone. */
+export async function liveHolder(tmpDir: string): Promise<LockHolder | undefined> {
+  const held = await readHolder(path.join(tmpDir, 'lock'));
+  return held && livenessOf(held) !== 'dead' ? held : undefined;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface HeldLock {

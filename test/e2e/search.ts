@@ -166,8 +166,20 @@ t.test('--jobs 1 and --jobs 3 write the same ledger; SIGKILL and a re-run too', 
 t.test('a failing trial is recorded with its exit code and log, and the search goes on', async (t) => {
   const spec = SPEC.replace('budget: {trials: 9}', 'budget: {trials: 6}').replace('  - {method: qmc, trials: 4}\n  - {method: tpe}', '  - {method: grid}').replace('x:    {path: "params.yaml:x", type: float, low: -5, high: 10}', 'x:    {path: "params.yaml:x", type: float, low: -5, high: 10, grid: [0, 10]}').replace('y:    {path: "params.yaml:y", type: float, low: 0, high: 15, prior: {normal: {mean: 3, sd: 4}}}', 'y:    {path: "params.yaml:y", type: float, low: 0, high: 15, grid: [2]}');
   const dir = project(t, spec);
-  const r = rx(dir, ['search', 'run', 'toy', '--json']);
-  t.equal(r.code, 0, r.stderr);
+  // Two runs of one search at once: the second is refused (exit 7) while the first holds it.
+  const first = rxSpawn(dir, ['search', 'run', 'toy', '--json']);
+  let stdout = '';
+  let stderr = '';
+  first.stdout!.on('data', (d) => (stdout += d));
+  first.stderr!.on('data', (d) => (stderr += d));
+  const firstDone = new Promise<number | null>((res) => first.on('exit', (code) => res(code)));
+  const lock = path.join(dir, '.rx/tmp/search/toy/lock');
+  for (let i = 0; i < 4000 && !existsSync(lock); i++) await new Promise((res) => setTimeout(res, 10));
+  const second = rx(dir, ['search', 'run', 'toy', '--json']);
+  t.equal(second.code, 7, 'a second run of the same search is refused while the first runs');
+  t.match(JSON.parse(second.stdout).error.message, /search toy is already being run/);
+  t.equal(await firstDone, 0, stderr);
+  const r = { code: 0, stdout, stderr };
   const s = JSON.parse(r.stdout).summary;
   t.equal(s.trials.length, 4, 'the grid of 2 x 1 x 2 ran out before the budget');
   t.equal(s.stop.reason, 'grid-exhausted');
