@@ -1,18 +1,6 @@
 import t from 'tap';
-import {
-  tpe,
-  tpeOptions,
-  defaultGamma,
-  defaultWeights,
-  splitTrials,
-  groupParams,
-  axisOf,
-  buildParzenEstimator,
-  parzenLogPdf,
-  sampleParzen,
-  logGaussMass,
-  type TpeGroupDetails,
-} from '../../src/search/tpe.js';
+import { tpe, tpeOptions, defaultGamma, defaultWeights, splitTrials, groupParams, type TpeGroupDetails } from '../../src/search/tpe.js';
+import { axisOf, buildParzenEstimator, parzenLogPdf, sampleParzen, logGaussMass } from '../../src/search/parzen.js';
 import { dimsOf, isLegal, normalCdf, samplePrior } from '../../src/search/space.js';
 import { streamFor } from '../../src/search/rng.js';
 import type { Config, Param, SimplexValue, Space, Trial } from '../../src/search/types.js';
