@@ -2,7 +2,8 @@
 // 60 completed trials of a shifted sphere drawn from the prior, then the median of
 // repeated suggest() calls and the share spent fitting the kernel, as wall time and as this
 // process's CPU time (the honest number on a shared machine). Not part of `npm run bench`, which spawns bin/rx.
-import { gp, fitKernel, trainingSet } from '../src/search/gp.js';
+import { gp } from '../src/search/gp.js';
+import { fitKernel, trainingSet } from '../src/search/gp-kernel.js';
 import { configToUnit, samplePrior } from '../src/search/space.js';
 import { streamFor } from '../src/search/rng.js';
 import type { Space, Trial } from '../src/search/types.js';

@@ -1,20 +1,10 @@
 import t from 'tap';
 import { cholesky, choleskyInverse, choleskyLogDet, choleskySolve, solveLower, solveUpperT } from '../../src/search/linalg.js';
-import {
-  GpPosterior,
-  gp,
-  gpOptions,
-  lbfgsMinimise,
-  logMarginalLikelihood,
-  normalCdfPrecise,
-  normalPdf,
-  paramsToRaw,
-  standardLogEI,
-  trainingSet,
-  unitLogPrior,
-  warpLosses,
-  yeoJohnson,
-} from '../../src/search/gp.js';
+import { gp, gpOptions } from '../../src/search/gp.js';
+import { GpPosterior, normalCdfPrecise, normalPdf, standardLogEI, unitLogPrior } from '../../src/search/gp-acquisition.js';
+import { logMarginalLikelihood, paramsToRaw, trainingSet } from '../../src/search/gp-kernel.js';
+import { warpLosses, yeoJohnson } from '../../src/search/gp-warp.js';
+import { lbfgsMinimise } from '../../src/search/lbfgs.js';
 import { auto, autoDelegate } from '../../src/search/auto.js';
 import { samplerSetFor } from '../../src/search/samplers.js';
 import { betaCdf, configToUnit, dimsOf, isLegal, normalCdf, samplePrior } from '../../src/search/space.js';
