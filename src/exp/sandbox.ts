@@ -54,6 +54,11 @@ export interface SandboxJob<T = unknown> {
   stages?: string[];
   /** Extra environment for the stage commands (a trial's RX_SEED); recorded in the lock and the run-cache key. */
   env?: Record<string, string>;
+  /**
+   * A file the stages may report progress to (RX_PROGRESS; `rx train` appends one JSON line per
+   * epoch). Not recorded in the lock or the run-cache key: where progress goes is no input.
+   */
+  progressFile?: string;
   /** Run every selected stage, up to date or not. */
   force?: boolean;
   /** Use the run cache (default true). */
@@ -210,7 +215,7 @@ export async function runSandbox<T = unknown>(ctx: Context, job: SandboxJob<T>, 
       await fsp.mkdir(path.dirname(job.logFile), { recursive: true });
       log = createWriteStream(job.logFile, { flags: 'w' });
     }
-    const inner: Context = { ...ctx, cwd: dir, reporter: log ? teeReporter(ctx.reporter, log) : ctx.reporter };
+    const inner: Context = { ...ctx, cwd: dir, reporter: log ? teeReporter(ctx.reporter, log) : ctx.reporter, ...(job.progressFile ? { env: { ...ctx.env, RX_PROGRESS: job.progressFile } } : {}) };
     // Tracked data (and, unless asked not to, the base's stage outputs) from the store.
     const restoreOutputs = job.restoreOutputs !== false;
     if (restoreOutputs || files.some((f) => f.endsWith(POINTER_SUFFIX))) await checkoutWorkspace(inner, { paths: [], force: true, outputs: restoreOutputs });

@@ -20,7 +20,9 @@ import { flatten } from '../pipeline/values.js';
 import { experimentRef, headCommit } from '../exp/refs.js';
 import { LocalExecutor } from '../exp/executors/local.js';
 import { loadSearchSpec, type SearchSpec } from '../search/spec.js';
-import { applyConfig, checkSpaceAgainstProject } from '../search/targets.js';
+import { applyConfig, checkSpaceAgainstProject, epochReportingStages } from '../search/targets.js';
+import { judge } from '../search/pruning.js';
+import type { Pipeline } from '../pipeline/definition.js';
 import { samplerSetFor } from '../search/samplers.js';
 import { driveSearch, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
 import type { HeaderEvent, LedgerEvent } from '../search/ledger.js';
@@ -28,6 +30,9 @@ import type { RunOutcome } from '../search/schedule.js';
 import { summarise, type SearchSummary } from '../search/summary.js';
 import { journalText } from '../search/optuna-journal.js';
 import type { Config, SimplexValue } from '../search/types.js';
+
+/** How often a pruned search looks at a run's reported epochs. */
+const PRUNE_POLL_MS = 250;
 
 interface Opened {
   project: Project;
@@ -85,6 +90,40 @@ export function objectiveOf(spec: SearchSpec, text: string | undefined): { value
   return { value: at.value, metrics };
 }
 
+/**
+ * Where a run's per-epoch curve can be read after it: curves.json (what `rx train` writes) in
+ * each output directory of the stages that report epochs.
+ */
+function curveFiles(pipeline: Pipeline): string[] {
+  const reporting = new Set(epochReportingStages(pipeline));
+  return pipeline.stages.filter((s) => reporting.has(s.name)).flatMap((s) => s.outs.filter((o) => o.kind !== 'metric').map((o) => `${o.path.replace(/\/$/, '')}/curves.json`));
+}
+
+/** The per-epoch metric from JSON lines ({epoch, KEY}) or a curves.json array; epochs 1.. in order, cut at the first gap. */
+export function curveOf(text: string | undefined, key: string): number[] | undefined {
+  if (text === undefined) return undefined;
+  let points: unknown[];
+  try {
+    const trimmed = text.trim();
+    points = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown[]) : trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+  } catch {
+    // A line being written while read: the whole lines before it count.
+    const lines = text.split('\n');
+    lines.pop();
+    if (lines.length === 0) return undefined;
+    return curveOf(lines.join('\n') + '\n', key);
+  }
+  const byEpoch = new Map<number, number>();
+  for (const p of points) {
+    if (p === null || typeof p !== 'object') continue;
+    const { epoch, [key]: value } = p as Record<string, unknown>;
+    if (typeof epoch === 'number' && typeof value === 'number' && Number.isFinite(value)) byEpoch.set(epoch, value);
+  }
+  const out: number[] = [];
+  for (let e = 1; byEpoch.has(e); e++) out.push(byEpoch.get(e)!);
+  return out.length > 0 ? out : undefined;
+}
+
 /** The -S lines an experiment commit lists, so exp show and exp diff show a trial's values. */
 function overrideLines(spec: SearchSpec, config: Config): string[] {
   const out: string[] = [];
@@ -139,14 +178,19 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
       // Stage output goes to each run's log; the terminal gets one line per decision.
       const quiet: Context = { ...ctx, reporter: { ...ctx.reporter, info: () => {}, stageOutput: () => {}, progress: (l, t, u) => ctx.reporter.progress(l, t, u) } };
       const executor = new LocalExecutor(quiet, { slots: options.jobs });
+      const pruning = spec.pruning;
+      const curvesAt = pruning ? curveFiles(pipeline) : [];
       const run = async (r: RunRequest): Promise<RunOutcome> => {
         const name = `${spec.name}/${r.trial}-s${r.seed}`;
         const ref = experimentRef(baseline, name);
-        // A run recorded before an interruption is not repeated.
+        const runDir = `${RX_DIR}/tmp/runs/search/${spec.name}`;
+        const progress = absPath(project.root, `${runDir}/${r.trial}-s${r.seed}.progress.jsonl`);
+        // A run recorded before an interruption is not repeated (under pruning, when its curve was kept).
         const recorded = await resolveRevision(pr.repo, ref).catch(() => undefined);
         if (recorded) {
           const got = objectiveOf(spec, await readFileAtCommit(pr.repo, recorded, gitPath(pr, spec.objective.file)));
-          if (got.value !== undefined) return { status: 'complete', ref, value: got.value, metrics: got.metrics };
+          const curve = pruning ? curveOf(await fsp.readFile(progress, 'utf8').catch(() => undefined), pruning.metric) : undefined;
+          if (got.value !== undefined && (!pruning || curve)) return { status: 'complete', ref, value: got.value, metrics: got.metrics, ...(curve ? { curve } : {}) };
         }
         let edits: Map<string, string>;
         try {
@@ -155,23 +199,47 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
           if (err instanceof InvalidFileError) return { status: 'failed', ref, error: err.message };
           throw err;
         }
-        const log = `${RX_DIR}/tmp/runs/search/${spec.name}/${r.trial}-s${r.seed}.log`;
+        const log = `${runDir}/${r.trial}-s${r.seed}.log`;
         await fsp.mkdir(path.dirname(absPath(project.root, log)), { recursive: true });
+        await fsp.rm(progress, { force: true });
+        // Under pruning the run is watched: at the first rung its seed's threshold is missed, it is stopped.
+        const stopRun = new AbortController();
+        let prunedCurve: number[] | undefined;
+        let watching: NodeJS.Timeout | undefined;
+        if (pruning && r.prune && !r.race) {
+          const thresholds = r.prune;
+          watching = setInterval(() => {
+            void fsp.readFile(progress, 'utf8').then(
+              (text) => {
+                const curve = curveOf(text, pruning.metric);
+                if (!curve || stopRun.signal.aborted) return;
+                if (judge(thresholds, pruning.direction, Object.fromEntries(curve.map((v, i) => [String(i + 1), v])), false).pruned) {
+                  prunedCurve = curve;
+                  stopRun.abort('pruned');
+                }
+              },
+              () => undefined,
+            );
+          }, PRUNE_POLL_MS);
+        }
         const result = await executor.run(
           {
             base: baseline,
             source: 'commit',
             edits: Object.fromEntries(edits),
             env: { RX_SEED: String(r.seed) },
+            ...(pruning ? { progressFile: progress } : {}),
             logFile: absPath(project.root, log),
             kind: 'search',
             label: `${spec.name}-${r.trial}-s${r.seed}`,
-            read: [spec.objective.file],
+            read: [spec.objective.file, ...curvesAt],
             record: { name, message: `rx search ${spec.name}: trial ${r.trial}, seed ${r.seed}\n\n${overrideLines(spec, r.config).map((l) => `-S ${l}`).join('\n')}\n` },
           },
-          { signal: controller.signal },
-        );
-        if (result.cancelled || controller.signal.aborted) throw new RxError('RX_INTERRUPTED', ExitCode.sigint, 'interrupted');
+          { signal: AbortSignal.any([controller.signal, stopRun.signal]) },
+        ).finally(() => clearInterval(watching));
+        if (controller.signal.aborted) throw new RxError('RX_INTERRUPTED', ExitCode.sigint, 'interrupted');
+        if (stopRun.signal.aborted) return { status: 'pruned', ref, log, curve: prunedCurve! };
+        if (result.cancelled) throw new RxError('RX_INTERRUPTED', ExitCode.sigint, 'interrupted');
         if (result.failed.length > 0) {
           const f: RunOutcome = { status: 'failed', ref, log, error: result.message ?? `stage(s) failed: ${result.failed.join(', ')}` };
           if (result.exitCode !== undefined) f.exitCode = result.exitCode;
@@ -179,7 +247,11 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
         }
         const got = objectiveOf(spec, result.files[spec.objective.file] ?? result.metrics[spec.objective.file]);
         if (got.value === undefined) return { status: 'failed', ref, log, error: got.problem! };
-        return { status: 'complete', ref, value: got.value, metrics: got.metrics };
+        if (!pruning) return { status: 'complete', ref, value: got.value, metrics: got.metrics };
+        // The curve the outputs keep (also when the run cache restored them), else what was reported.
+        const curve = curvesAt.map((f) => curveOf(result.files[f], pruning.metric)).find((c) => c !== undefined) ?? curveOf(await fsp.readFile(progress, 'utf8').catch(() => undefined), pruning.metric);
+        if (curve) await writeFileAtomic(progress, curve.map((v, i) => JSON.stringify({ epoch: i + 1, [pruning.metric]: v })).join('\n') + '\n');
+        return { status: 'complete', ref, value: got.value, metrics: got.metrics, ...(curve ? { curve } : {}) };
       };
       try {
         const driven = await driveSearch({

@@ -3,7 +3,7 @@
 // data before anything trains; trains deterministically; writes the model directory (model.json,
 // weights.bin, train.json with seeds, backend and the weights' hash, curves.json per epoch)
 // into a staging directory that replaces the old one only when everything is written.
-import { promises as fsp } from 'node:fs';
+import { appendFileSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../core/context.js';
 import { readInputFile, UsageError } from '../core/errors.js';
@@ -97,12 +97,14 @@ export async function train(ctx: Context, options: TrainOptions): Promise<TrainR
     settings,
     data,
     augment,
-    onEpoch: (p, epochs) =>
+    onEpoch: (p, epochs) => {
+      reportProgress(ctx, p);
       ctx.reporter.info(
         `epoch ${String(p.epoch).padStart(String(epochs).length)}/${epochs}  loss ${p.train_loss.toFixed(4)}  acc ${p.train_accuracy.toFixed(4)}` +
           (p.val_accuracy !== undefined ? `  val_loss ${p.val_loss!.toFixed(4)}  val_acc ${p.val_accuracy.toFixed(4)}` : '') +
           `  ${((performance.now() - started) / 1000).toFixed(1)}s`,
-      ),
+      );
+    },
   });
 
   const out = path.resolve(ctx.cwd, options.out);
@@ -131,6 +133,20 @@ export async function train(ctx: Context, options: TrainOptions): Promise<TrainR
   } finally {
     cancel();
     await fsp.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Appends an epoch's numbers to RX_PROGRESS when the caller set it (a search watching its
+ * rungs): one JSON line per epoch, written whole, so a reader never sees half a line as data.
+ */
+function reportProgress(ctx: Context, point: EpochPoint): void {
+  const file = ctx.env.RX_PROGRESS;
+  if (!file) return;
+  try {
+    appendFileSync(file, JSON.stringify(point) + '\n');
+  } catch (err) {
+    ctx.reporter.warn(`cannot report progress to ${file}: ${(err as Error).message}`);
   }
 }
 

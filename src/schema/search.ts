@@ -121,6 +121,8 @@ const phase = {
       required: ['shrink'],
       properties: { shrink: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } },
     },
+    /** Accepted only when equal to the search's `seeds`: configurations are compared seed by seed. */
+    seeds: { type: 'array', minItems: 1, items: seedInt },
   },
 } as const;
 
@@ -163,6 +165,26 @@ export const searchSpecSchema = {
       additionalProperties: false,
       minProperties: 1,
       properties: { no_improvement: posInt, target: num },
+    },
+    /** Racing: near-top contenders get one more seed at a time, up to max_seeds, until paired tests settle the winner. */
+    racing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { max_seeds: posInt, alpha: num, top: { type: 'integer', minimum: 2, description: 'contenders kept after the first decision, the incumbent included (default 4)' } },
+    },
+    /** Multi-fidelity pruning over a per-epoch metric. */
+    pruning: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['method', 'min', 'max'],
+      properties: {
+        method: { enum: ['asha', 'hyperband'] },
+        resource: { enum: ['epochs'], description: 'what the rungs count (epochs reported per epoch by the training stage)' },
+        min: num,
+        max: num,
+        eta: num,
+        metric: { type: 'string', minLength: 1, description: 'the per-epoch key (default: the objective key)' },
+      },
     },
     method: methodName,
     /** Sampler options of a single-method search (with `phases:`, each phase has its own). */

@@ -8,14 +8,10 @@ import * as path from 'node:path';
 import { canonicalJson } from '../core/canonical.js';
 import { RxError, ExitCode, isErrno } from '../core/errors.js';
 import { encodeLine, parseLedger, specMismatch, LedgerBrokenError, type LedgerEvent, type ParsedLedger, type HeaderEvent } from './ledger.js';
-import { Schedule, headerFor, type RunOutcome, type SamplerSet, type ScheduleSpec } from './schedule.js';
-import type { Config } from './types.js';
+import { Schedule, headerFor, type PendingRun, type RunOutcome, type SamplerSet, type ScheduleSpec } from './schedule.js';
 
-export interface RunRequest {
-  trial: number;
-  seed: number;
-  config: Config;
-}
+/** One run to execute: a configuration on a seed, with its rung thresholds under pruning. */
+export type RunRequest = PendingRun;
 
 export interface DriveOptions {
   spec: ScheduleSpec;
@@ -177,7 +173,7 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
         appended++;
         schedule.apply(step.event);
         o.onEvent?.(step.event);
-        if (step.event.type === 'start') launch();
+        if (step.event.type === 'start' || step.event.type === 'race') launch();
         continue;
       }
       launch();
@@ -222,6 +218,9 @@ export interface ReplayResult {
   suggestions: number;
   decisions: number;
   results: number;
+  /** Runs judged pruned at a rung, and racing decisions, each re-derived. */
+  prunes: number;
+  races: number;
   finished: boolean;
 }
 
@@ -250,7 +249,7 @@ export function replaySchedule(parsed: ParsedLedger, spec: ScheduleSpec, sampler
   const header = parsed.events[0] as HeaderEvent;
   checkHeader(header, spec, samplers, shown);
   const schedule = new Schedule(spec, header, samplers);
-  const counts = { suggestions: 0, decisions: 0, results: 0 };
+  const counts = { suggestions: 0, decisions: 0, results: 0, prunes: 0, races: 0 };
   for (let i = 1; i < parsed.events.length; i++) {
     const found = parsed.events[i]!;
     const lookup = (t: number, s: number): RunOutcome | undefined => {
@@ -264,8 +263,13 @@ export function replaySchedule(parsed: ParsedLedger, spec: ScheduleSpec, sampler
     if (field !== undefined) return { ok: false, difference: { line: i + 1, expected, found, field } };
     schedule.apply(found);
     if (found.type === 'suggest') counts.suggestions++;
-    else if (found.type === 'result') counts.results++;
-    else if (found.type === 'stop' || found.type === 'phase' || found.type === 'trial' || found.type === 'end') counts.decisions++;
+    else if (found.type === 'result') {
+      counts.results++;
+      if (found.status === 'pruned') counts.prunes++;
+    } else if (found.type === 'race') {
+      counts.races++;
+      counts.decisions++;
+    } else if (found.type === 'stop' || found.type === 'phase' || found.type === 'trial' || found.type === 'end') counts.decisions++;
   }
   return { ok: true, result: { lines: parsed.events.length, ...counts, finished: schedule.finished } };
 }

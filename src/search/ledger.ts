@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical.js';
 import { RxError, ExitCode, InvalidFileError } from '../core/errors.js';
 import type { Config, Method } from './types.js';
+import type { SeedStats } from './stats.js';
 
 export const LEDGER_FORMAT = 'rx.ledger/1';
 
@@ -55,17 +56,33 @@ export interface StartEvent {
   type: 'start';
   trial: number;
   seeds: number[];
+  /**
+   * With pruning: the trial's bracket, its rung epochs and, per seed, the value it must reach at
+   * each rung (null: promoted whatever it reaches), fixed from the trials its suggestion saw.
+   */
+  prune?: PrunePlan;
+}
+
+export interface PrunePlan {
+  bracket: number;
+  rungs: number[];
+  thresholds: { seed: number; rungs: { epoch: number; competitors: number; keep: number; threshold: number | null }[] }[];
 }
 
 export interface ResultEvent {
   type: 'result';
   trial: number;
   seed: number;
-  status: 'complete' | 'failed';
-  /** The experiment ref the run was recorded under (failed runs: where it would have been). */
+  status: 'complete' | 'failed' | 'pruned';
+  /** The experiment ref the run was recorded under (failed and pruned runs: where it would have been). */
   ref: string;
-  /** The objective's value on this seed. */
+  /** The objective's value on this seed; for a pruned run, the per-epoch metric at its prune rung. */
   value?: number;
+  /** With pruning: the per-epoch metric, epoch 1 first (a pruned run's up to its prune rung). */
+  curve?: number[];
+  /** A pruned run: the rung epoch it was stopped at, and the threshold it missed there. */
+  epoch?: number;
+  threshold?: number;
   /** Numbers of the objective's metric file, flattened (`key.sub`). */
   metrics?: Record<string, number>;
   exitCode?: number;
@@ -76,10 +93,14 @@ export interface ResultEvent {
 export interface TrialEvent {
   type: 'trial';
   trial: number;
-  state: 'complete' | 'failed';
-  /** Mean of the objective over the seeds. */
+  state: 'complete' | 'failed' | 'pruned';
+  /** Mean of the objective over the seeds; for a pruned trial, the mean per-epoch metric at `step`. */
   value?: number;
   values: (number | null)[];
+  /** A pruned trial is censored at this epoch: the smallest rung one of its seeds was pruned at. */
+  step?: number;
+  /** Mean and IQM over the seeds with seeded bootstrap intervals (complete trials). */
+  stats?: SeedStats;
   /** The best trial so far (after this one), or null while none completed. */
   incumbent: { trial: number; value: number } | null;
 }
@@ -91,15 +112,51 @@ export interface StopEvent {
   values: Record<string, number | null>;
 }
 
+/** One paired test of racing: the incumbent against a contender on their common seeds. */
+export interface RaceTest {
+  trial: number;
+  mean: number;
+  /** Incumbent minus contender, in the objective's better direction (positive: the incumbent is ahead). */
+  meanDiff: number;
+  t: number;
+  df: number;
+  /** One-sided p of "the incumbent is better", and after Holm's correction over the contenders. */
+  p: number;
+  adjusted: number;
+  dropped: boolean;
+}
+
+/**
+ * A racing decision after the budget: on the seeds every contender has, the incumbent (best
+ * mean) is tested against each contender; rejected ones are dropped; while more than one
+ * remains and seeds are left, the contenders all run on `next`.
+ */
+export interface RaceEvent {
+  type: 'race';
+  round: number;
+  seeds: number[];
+  incumbent: { trial: number; mean: number };
+  tests: RaceTest[];
+  /** Contenders whose run on the round's seed failed (dropped). */
+  failed: number[];
+  /** Not rejected but beyond racing.top (round 0 only). */
+  capped: number[];
+  /** Who runs on `next` (incumbent first); empty when the race is over. */
+  contenders: number[];
+  next: number | null;
+  reason: 'racing' | 'settled' | 'max-seeds';
+}
+
 export interface EndEvent {
   type: 'end';
   trials: number;
   complete: number;
   failed: number;
-  best: { trial: number; value: number; config: Config } | null;
+  pruned?: number;
+  best: { trial: number; value: number; config: Config; seeds?: number[]; stats?: SeedStats } | null;
 }
 
-export type LedgerEvent = HeaderEvent | PhaseEvent | SuggestEvent | StartEvent | ResultEvent | TrialEvent | StopEvent | EndEvent;
+export type LedgerEvent = HeaderEvent | PhaseEvent | SuggestEvent | StartEvent | ResultEvent | TrialEvent | RaceEvent | StopEvent | EndEvent;
 
 export function lineHash(line: string): string {
   return createHash('sha256').update(line).digest('hex');

@@ -9,12 +9,38 @@ import { canonicalJson } from '../core/canonical.js';
 import type { Config, Method, Param, Sampler, Space, Trial } from './types.js';
 import type { SearchSpec } from './spec.js';
 import { isActive, snapNumeric, toInternal } from './space.js';
-import { LEDGER_FORMAT, type HeaderEvent, type LedgerEvent, type PhaseEvent, type ResultEvent, type StopEvent, type SuggestEvent, type TrialEvent, type EndEvent } from './ledger.js';
+import { LEDGER_FORMAT, type HeaderEvent, type LedgerEvent, type PhaseEvent, type PrunePlan, type RaceEvent, type ResultEvent, type StartEvent, type StopEvent, type SuggestEvent, type TrialEvent, type EndEvent } from './ledger.js';
+import { bracketOf, judge, rungsOf, thresholdsFor, type RunRungs } from './pruning.js';
+import { raceDecision, type RaceCandidate } from './racing.js';
+import { describe as describeSeeds } from './stats.js';
+import { hash32 } from './rng.js';
 
 /** What the schedule needs of a search spec: all of it but where it came from (tests build it directly). */
-export type ScheduleSpec = Pick<SearchSpec, 'name' | 'hash' | 'seed' | 'seeds' | 'parallel' | 'budget' | 'stop' | 'phases' | 'space'> & {
+export type ScheduleSpec = Pick<SearchSpec, 'name' | 'hash' | 'seed' | 'seeds' | 'parallel' | 'budget' | 'stop' | 'phases' | 'space' | 'racing' | 'pruning'> & {
   objective: Pick<SearchSpec['objective'], 'metric' | 'direction'>;
 };
+
+/** A run the schedule owes: a configuration on one seed, with its rung thresholds under pruning. */
+export interface PendingRun {
+  trial: number;
+  seed: number;
+  config: Config;
+  prune?: PrunePlan['thresholds'][number];
+  /** A racing run (an extra seed of a near-top contender): never pruned. */
+  race?: boolean;
+}
+
+/** The seed of the bootstrap behind a trial's intervals: re-derivable from the ledger alone. */
+export function statsSeed(seed: number, trial: number): number {
+  return hash32(`${seed}/${trial}/bootstrap`);
+}
+
+/** A curve (epoch 1 first) as pruning reads it: epoch -> value. */
+export function curveRecord(curve: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  curve.forEach((v, i) => (out[String(i + 1)] = v));
+  return out;
+}
 
 /** A finished run of one configuration on one seed, as the executor reports it: a result line's body. */
 export type RunOutcome = Omit<ResultEvent, 'type' | 'trial' | 'seed'>;
@@ -33,6 +59,7 @@ interface Slot {
   phase: number;
   config: Config;
   results: Map<number, ResultEvent>;
+  start?: StartEvent;
   summary?: TrialEvent;
 }
 
@@ -99,6 +126,8 @@ export class Schedule {
   private needStart = false;
   private needDecision = false;
   private best: { trial: number; value: number } | undefined;
+  /** The last racing decision. */
+  private race: RaceEvent | undefined;
   private readonly written: LedgerEvent[] = [];
 
   constructor(spec: ScheduleSpec, header: HeaderEvent, samplers: SamplerSet) {
@@ -125,14 +154,27 @@ export class Schedule {
     return this.best;
   }
 
-  /** Runs the schedule owes: suggested trials' seeds with no result line yet. */
-  pendingRuns(): { trial: number; seed: number; config: Config }[] {
-    const out: { trial: number; seed: number; config: Config }[] = [];
+  /** Runs the schedule owes: suggested trials' seeds (and racing seeds) with no result line yet. */
+  pendingRuns(): PendingRun[] {
+    const out: PendingRun[] = [];
     for (const s of this.slots) {
       if (s.summary) continue;
-      for (const seed of this.spec.seeds) if (!s.results.has(seed)) out.push({ trial: s.number, seed, config: s.config });
+      for (const seed of this.spec.seeds) {
+        if (s.results.has(seed)) continue;
+        const prune = s.start?.prune?.thresholds.find((x) => x.seed === seed);
+        out.push({ trial: s.number, seed, config: s.config, ...(prune ? { prune } : {}) });
+      }
+    }
+    const race = this.race;
+    if (race && race.next !== null) {
+      for (const t of race.contenders) if (!this.slots[t]!.results.has(race.next)) out.push({ trial: t, seed: race.next, config: this.slots[t]!.config, race: true });
     }
     return out;
+  }
+
+  /** The incumbent after racing (or the best mean when there was no race). */
+  get winner(): number | undefined {
+    return this.race?.incumbent.trial ?? this.best?.trial;
   }
 
   configOf(trial: number): Config | undefined {
@@ -163,7 +205,8 @@ export class Schedule {
     const K = this.spec.parallel;
     if (this.needStart) {
       const last = this.slots[this.slots.length - 1]!;
-      return { event: { type: 'start', trial: last.number, seeds: [...this.spec.seeds] } };
+      const prune = this.prunePlan(last.number);
+      return { event: { type: 'start', trial: last.number, seeds: [...this.spec.seeds], ...(prune ? { prune } : {}) } };
     }
     if (this.needDecision && !this.stopped) {
       const stop = this.decide();
@@ -177,11 +220,11 @@ export class Schedule {
         if (slot.results.has(seed)) continue;
         const o = lookup(due, seed);
         if (!o) return { wait: this.spec.seeds.filter((s) => !slot.results.has(s)).map((s) => ({ trial: due, seed: s })) };
-        return { event: resultEvent(due, seed, o) };
+        return { event: this.resultFor(slot, seed, o, false) };
       }
       return { event: this.summary(slot) };
     }
-    if (this.stopped) return { event: this.end() };
+    if (this.stopped) return this.raceStep(lookup) ?? { event: this.end() };
     if (this.spec.budget.trials !== undefined && n >= this.spec.budget.trials) return { event: { type: 'stop', reason: 'budget', values: { trials: this.spec.budget.trials } } };
     if (options.timeUp) return { event: { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null } } };
     const phase = this.phaseOf(n);
@@ -203,31 +246,137 @@ export class Schedule {
   }
 
   private summary(slot: Slot): TrialEvent {
-    const values = this.spec.seeds.map((s) => {
-      const r = slot.results.get(s)!;
-      return r.status === 'complete' && r.value !== undefined ? r.value : null;
-    });
-    const failed = values.some((v) => v === null);
+    const results = this.spec.seeds.map((s) => slot.results.get(s)!);
+    const values = results.map((r) => (r.status === 'complete' && r.value !== undefined ? r.value : null));
+    const failed = results.some((r) => r.status === 'failed');
+    const pruned = !failed && results.some((r) => r.status === 'pruned');
     let incumbent = this.best ?? null;
-    const ev: TrialEvent = { type: 'trial', trial: slot.number, state: failed ? 'failed' : 'complete', values, incumbent };
-    if (!failed) {
+    const ev: TrialEvent = { type: 'trial', trial: slot.number, state: failed ? 'failed' : pruned ? 'pruned' : 'complete', values, incumbent };
+    if (pruned) {
+      // Censored at the smallest prune rung; every seed reached it (it passed or was pruned at or after it).
+      const step = Math.min(...results.filter((r) => r.status === 'pruned').map((r) => r.epoch!));
+      ev.step = step;
+      const at = results.map((r) => r.curve?.[step - 1]).filter((v): v is number => v !== undefined);
+      ev.value = at.reduce((a, b) => a + b, 0) / at.length;
+    } else if (!failed) {
       const mean = (values as number[]).reduce((a, b) => a + b, 0) / values.length;
       ev.value = mean;
+      ev.stats = describeSeeds(values as number[], { seed: statsSeed(this.spec.seed, slot.number) });
       if (!incumbent || this.better(mean, incumbent.value)) incumbent = { trial: slot.number, value: mean };
       ev.incumbent = incumbent;
     }
+    return JSON.parse(JSON.stringify(ev)) as TrialEvent;
+  }
+
+  /** The rung thresholds of trial n under pruning, from the trials its suggestion saw. */
+  private prunePlan(n: number): PrunePlan | undefined {
+    const pr = this.spec.pruning;
+    if (!pr) return undefined;
+    const history = Math.max(0, n - this.spec.parallel + 1);
+    const runs: RunRungs[] = [];
+    for (let m = 0; m < history; m++) {
+      const slot = this.slots[m]!;
+      if (slot.summary?.state !== 'complete' && slot.summary?.state !== 'pruned') continue;
+      for (const seed of this.spec.seeds) {
+        const r = slot.results.get(seed);
+        if (r?.curve && r.status !== 'failed') runs.push({ trial: m, seed, values: curveRecord(r.curve) });
+      }
+    }
+    const bracket = bracketOf(pr, n);
+    return JSON.parse(JSON.stringify({ bracket, rungs: rungsOf(pr, bracket), thresholds: thresholdsFor(pr, pr.direction, n, this.spec.seeds, runs) })) as PrunePlan;
+  }
+
+  /**
+   * The result line of a run. Under pruning the schedule itself judges the run's curve against
+   * the thresholds of its start line, so a prune is re-derived on replay and a run that got
+   * past a rung it should have stopped at (or stopped without cause) is caught.
+   */
+  private resultFor(slot: Slot, seed: number, o: RunOutcome, race: boolean): ResultEvent {
+    const ev: ResultEvent = { type: 'result', trial: slot.number, seed, status: o.status, ref: o.ref };
+    const failed = (error: string): ResultEvent => {
+      const f: ResultEvent = { type: 'result', trial: slot.number, seed, status: 'failed', ref: o.ref };
+      if (o.exitCode !== undefined) f.exitCode = o.exitCode;
+      if (o.log !== undefined) f.log = o.log;
+      f.error = error;
+      return f;
+    };
+    if (o.status === 'failed') {
+      if (o.exitCode !== undefined) ev.exitCode = o.exitCode;
+      if (o.log !== undefined) ev.log = o.log;
+      if (o.error !== undefined) ev.error = o.error;
+      return ev;
+    }
+    const pr = this.spec.pruning;
+    if (pr && !race) {
+      const curve = o.curve;
+      if (!curve || curve.length === 0) return failed(`the run reported no per-epoch ${pr.metric}, which pruning compares at its rungs`);
+      const thresholds = slot.start?.prune?.thresholds.find((x) => x.seed === seed) ?? { seed, rungs: [] };
+      const verdict = judge(thresholds, pr.direction, curveRecord(curve), true);
+      if (verdict.pruned) {
+        const p: ResultEvent = { type: 'result', trial: slot.number, seed, status: 'pruned', ref: o.ref, value: verdict.value!, epoch: verdict.epoch!, curve: curve.slice(0, verdict.epoch!) };
+        if (verdict.threshold !== undefined) p.threshold = verdict.threshold;
+        return p;
+      }
+      if (o.status === 'pruned' || o.value === undefined) return failed(`the run stopped at epoch ${curve.length} though no rung pruned it`);
+    } else if (o.status === 'pruned' || o.value === undefined) return failed('the run stopped early without a value');
+    ev.status = 'complete';
+    ev.value = o.value;
+    if (o.metrics) ev.metrics = o.metrics;
+    if (o.curve) ev.curve = [...o.curve];
     return ev;
+  }
+
+  /** Racing after the budget: the next decision, the next racing result, or nothing (the race is over or off). */
+  private raceStep(lookup: OutcomeLookup): NextStep | undefined {
+    const racing = this.spec.racing;
+    if (!racing) return undefined;
+    const direction = this.spec.objective.direction;
+    const valuesOf = (slot: Slot, seeds: readonly number[]) => new Map(seeds.map((s) => [s, slot.results.get(s)!.value!]));
+    const r = this.race;
+    if (!r) {
+      const candidates: RaceCandidate[] = this.slots.filter((s) => s.summary?.state === 'complete').map((s) => ({ trial: s.number, values: valuesOf(s, this.spec.seeds) }));
+      if (candidates.length === 0) return undefined;
+      return { event: raceDecision({ round: 0, seeds: this.spec.seeds, candidates, failed: [], racing, direction }) };
+    }
+    if (r.next === null) return undefined;
+    const seed = r.next;
+    for (const t of r.contenders) {
+      const slot = this.slots[t]!;
+      if (slot.results.has(seed)) continue;
+      const o = lookup(t, seed);
+      if (!o) return { wait: r.contenders.filter((c) => !this.slots[c]!.results.has(seed)).map((c) => ({ trial: c, seed })) };
+      return { event: this.resultFor(slot, seed, o, true) };
+    }
+    const seeds = [...r.seeds, seed];
+    const failedRuns = r.contenders.filter((t) => this.slots[t]!.results.get(seed)!.status !== 'complete');
+    const candidates = r.contenders.filter((t) => !failedRuns.includes(t)).map((t) => ({ trial: t, values: valuesOf(this.slots[t]!, seeds) }));
+    if (candidates.length === 0) {
+      return { event: { type: 'race', round: r.round + 1, seeds, incumbent: r.incumbent, tests: [], failed: failedRuns, capped: [], contenders: [], next: null, reason: 'settled' } };
+    }
+    return { event: raceDecision({ round: r.round + 1, seeds, candidates, failed: failedRuns, racing, direction }) };
   }
 
   private end(): EndEvent {
     let complete = 0;
     let failed = 0;
+    let pruned = 0;
     for (const s of this.slots) {
       if (s.summary?.state === 'complete') complete++;
+      else if (s.summary?.state === 'pruned') pruned++;
       else failed++;
     }
-    const best = this.best ? { trial: this.best.trial, value: this.best.value, config: this.slots[this.best.trial]!.config } : null;
-    return { type: 'end', trials: this.slots.length, complete, failed, best };
+    const ev: EndEvent = { type: 'end', trials: this.slots.length, complete, failed, best: null };
+    if (this.spec.pruning) ev.pruned = pruned;
+    const winner = this.winner;
+    if (winner !== undefined) {
+      const slot = this.slots[winner]!;
+      // Every seed the winner completed, racing's included, in the order they ran.
+      const seeds = [...slot.results.values()].filter((r) => r.status === 'complete').map((r) => r.seed);
+      const values = seeds.map((s) => slot.results.get(s)!.value!);
+      const value = values.reduce((a, b) => a + b, 0) / values.length;
+      ev.best = { trial: winner, value, config: slot.config, seeds, stats: describeSeeds(values, { seed: statsSeed(this.spec.seed, winner) }) };
+    }
+    return JSON.parse(JSON.stringify(ev)) as EndEvent;
   }
 
   private phaseEvent(phase: number, n: number): PhaseEvent {
@@ -285,7 +434,11 @@ export class Schedule {
       if (m < history) {
         const s = slot.summary!;
         if (s.state === 'complete') trials.push({ number: m, config, state: 'complete', value: this.loss(s.value!) });
-        else trials.push({ number: m, config, state: 'failed' });
+        else if (s.state === 'pruned') {
+          // Censored: samplers rank it after every complete trial, by how far it got, then its value.
+          const v = this.spec.pruning?.direction === 'maximize' ? -s.value! : s.value!;
+          trials.push({ number: m, config, state: 'pruned', value: v, step: s.step! });
+        } else trials.push({ number: m, config, state: 'failed' });
       } else trials.push({ number: m, config, state: 'running' });
     }
     const method = this.spec.phases[this.phase]!.method;
@@ -320,7 +473,15 @@ export class Schedule {
         this.slots.push({ number: event.trial, phase: event.phase, config: event.config, results: new Map() });
         this.needStart = true;
         break;
-      case 'start':
+      case 'start': {
+        const slot = this.slots[event.trial];
+        if (!slot) throw new Error(`start of trial ${event.trial}, never suggested`);
+        slot.start = event;
+        break;
+      }
+      case 'race':
+        if (!this.stopped) throw new Error('a racing decision before the search stopped');
+        this.race = event;
         break;
       case 'result': {
         const slot = this.slots[event.trial];
@@ -345,17 +506,4 @@ export class Schedule {
     }
     this.written.push(event);
   }
-}
-
-function resultEvent(trial: number, seed: number, o: RunOutcome): ResultEvent {
-  const ev: ResultEvent = { type: 'result', trial, seed, status: o.status, ref: o.ref };
-  if (o.status === 'complete') {
-    ev.value = o.value!;
-    if (o.metrics) ev.metrics = o.metrics;
-  } else {
-    if (o.exitCode !== undefined) ev.exitCode = o.exitCode;
-    if (o.log !== undefined) ev.log = o.log;
-    if (o.error !== undefined) ev.error = o.error;
-  }
-  return ev;
 }

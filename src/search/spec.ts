@@ -12,6 +12,19 @@ import { searchSpecSchema } from '../schema/search.js';
 import { isLegal } from './space.js';
 import type { Condition, Method, NumericPrior, Param, Scalar, Space } from './types.js';
 
+/** Multi-fidelity pruning as the spec gives it (src/search/pruning.ts applies it). */
+export interface PruningSpec {
+  method: 'asha' | 'hyperband';
+  resource: 'epochs';
+  min: number;
+  max: number;
+  eta: number;
+  /** The per-epoch key the rungs compare (the objective's key unless given). */
+  metric: string;
+  /** Which way the per-epoch metric is better: the objective's, unless the key names a loss. */
+  direction: 'maximize' | 'minimize';
+}
+
 export interface Phase {
   method: Method;
   /** Trials of this phase; absent only on the last phase (it runs until the budget ends). */
@@ -39,6 +52,10 @@ export interface SearchSpec {
   stop: { noImprovement?: number; target?: number };
   /** `method: x` becomes [{method: x}]. */
   phases: Phase[];
+  /** Racing after the budget: near-top contenders get one more seed at a time up to maxSeeds. */
+  racing?: { maxSeeds: number; alpha: number; top: number };
+  /** Multi-fidelity pruning: rungs over the epochs of a per-epoch metric. */
+  pruning?: PruningSpec;
   /** Parameters ordered so that conditions only name earlier parameters. */
   space: Space;
   /** sha256 over the canonical JSON of everything that decides the search (not name, file or description), as `sha256:HEX`. */
@@ -65,6 +82,7 @@ interface RawParam {
 }
 interface RawPhase {
   method: Method;
+  seeds?: number[];
   trials?: number;
   options?: Record<string, unknown>;
   refine?: { shrink: number };
@@ -78,6 +96,8 @@ interface RawSpec {
   parallel?: number;
   budget: { trials?: number; time?: number | string };
   stop?: { no_improvement?: number; target?: number };
+  racing?: { max_seeds?: number; alpha?: number; top?: number };
+  pruning?: { method: 'asha' | 'hyperband'; resource?: 'epochs'; min: number; max: number; eta?: number; metric?: string };
   method?: Method;
   options?: Record<string, unknown>;
   phases?: RawPhase[];
@@ -142,6 +162,26 @@ export function readSearchSpec(file: string, text: string): SearchSpec {
   if (raw.stop?.no_improvement !== undefined) stop.noImprovement = raw.stop.no_improvement;
   if (raw.stop?.target !== undefined) stop.target = raw.stop.target;
 
+  // ---- racing and pruning ----
+  let racing: SearchSpec['racing'];
+  if (raw.racing !== undefined) {
+    const alpha = raw.racing.alpha ?? 0.05;
+    const maxSeeds = raw.racing.max_seeds ?? raw.seeds.length + 3;
+    if (!(alpha > 0 && alpha < 1)) add(['racing', 'alpha'], `must lie strictly between 0 and 1 (it is ${fmt(alpha)})`);
+    if (maxSeeds < raw.seeds.length) add(['racing', 'max_seeds'], `${maxSeeds} is fewer than the ${raw.seeds.length} seeds every configuration already runs on`);
+    racing = { maxSeeds, alpha, top: raw.racing.top ?? 4 };
+  }
+  let pruning: PruningSpec | undefined;
+  if (raw.pruning !== undefined) {
+    const r = raw.pruning;
+    const metric = r.metric ?? objective.key;
+    const direction = r.metric === undefined ? objective.direction : /loss|error/.test(metric) ? 'minimize' : 'maximize';
+    const candidate: PruningSpec = { method: r.method, resource: r.resource ?? 'epochs', min: r.min, max: r.max, eta: r.eta ?? 3, metric, direction };
+    const field = pruningField(candidate);
+    if (field) add(['pruning', field.field], field.message);
+    pruning = candidate;
+  }
+
   // ---- method or phases ----
   let phases: Phase[] = [];
   if (raw.method !== undefined && raw.phases !== undefined) add(['phases'], 'method and phases exclude each other: give one of them');
@@ -158,6 +198,9 @@ export function readSearchSpec(file: string, text: string): SearchSpec {
     }));
     const last = raw.phases.length - 1;
     raw.phases.forEach((p, i) => {
+      if (p.seeds !== undefined && canonicalJson(p.seeds) !== canonicalJson(raw.seeds)) {
+        add(['phases', i, 'seeds'], `differs from the search's seeds [${raw.seeds.join(', ')}]: every configuration of a search runs on the same paired seeds, so they are compared seed by seed`);
+      }
       if (p.trials === undefined && i < last) add(['phases', i], 'only the last phase may omit trials (it runs until the budget ends)');
       if (p.refine !== undefined && i === 0) add(['phases', i, 'refine'], 'refines around the best trial of earlier phases, and the first phase has none');
     });
@@ -186,7 +229,8 @@ export function readSearchSpec(file: string, text: string): SearchSpec {
   if (problems.length > 0) throw new InvalidFileError(problems);
 
   const space: Space = { params: conditionOrder(names, raw.space).map((n) => params.get(n)!) };
-  const decisive = { objective, seed: raw.seed, seeds: [...raw.seeds], parallel: raw.parallel ?? 1, budget, stop, phases, space };
+  // Racing and pruning enter the hash only when given, so specs written before them keep theirs.
+  const decisive = { objective, seed: raw.seed, seeds: [...raw.seeds], parallel: raw.parallel ?? 1, budget, stop, phases, ...(racing ? { racing } : {}), ...(pruning ? { pruning } : {}), space };
   const hash = 'sha256:' + createHash('sha256').update(canonicalJson(decisive)).digest('hex');
   return {
     name: specName(file),
@@ -199,6 +243,16 @@ export function readSearchSpec(file: string, text: string): SearchSpec {
 }
 
 type Add = (segments: (string | number)[], message: string) => void;
+
+/** The first problem of a pruning schedule, with the field it is about. */
+function pruningField(p: PruningSpec): { field: string; message: string } | undefined {
+  if (!Number.isInteger(p.min) || p.min < 1) return { field: 'min', message: `must be a whole number of epochs, at least 1 (it is ${fmt(p.min)})` };
+  if (!Number.isInteger(p.max) || p.max < 1) return { field: 'max', message: `must be a whole number of epochs, at least 1 (it is ${fmt(p.max)})` };
+  if (p.min > p.max) return { field: 'min', message: `the minimum ${p.min} exceeds the maximum ${p.max}` };
+  if (!(p.eta >= 2)) return { field: 'eta', message: `must be at least 2 (it is ${fmt(p.eta)}): each rung keeps 1/eta of the runs` };
+  if (p.metric.split('.').some((s) => s === '')) return { field: 'metric', message: `"${p.metric}" is not a key` };
+  return undefined;
+}
 
 function readParam(name: string, r: RawParam, add: Add): Param | undefined {
   const at = (...rest: (string | number)[]) => ['space', name, ...rest];

@@ -1,7 +1,8 @@
 // What a ledger says about its search, for `rx search status`, `export` and `apply`: one row
 // per trial (its configuration, sampler, state, value per seed and mean), the incumbent, the
 // counts and how (or whether) the search stopped. Pure: reads events, returns data.
-import type { LedgerEvent, HeaderEvent, StopEvent } from './ledger.js';
+import type { LedgerEvent, HeaderEvent, StopEvent, RaceEvent, EndEvent } from './ledger.js';
+import type { SeedStats } from './stats.js';
 import type { Config } from './types.js';
 
 export interface TrialRow {
@@ -10,8 +11,13 @@ export interface TrialRow {
   sampler: string;
   config: Config;
   /** `pending`: suggested, not every seed has a result yet. */
-  state: 'complete' | 'failed' | 'pending';
+  state: 'complete' | 'failed' | 'pruned' | 'pending';
   value?: number;
+  /** A pruned trial's censoring epoch. */
+  step?: number;
+  stats?: SeedStats;
+  /** Per seed: the epoch a pruned run stopped at. */
+  prunedAt: Record<string, number>;
   /** Per seed: its value, or null when it failed or has no result yet. */
   values: Record<string, number | null>;
   refs: Record<string, string>;
@@ -28,8 +34,11 @@ export interface SearchSummary {
   seeds: number[];
   parallel: number;
   trials: TrialRow[];
-  counts: { complete: number; failed: number; pending: number };
+  counts: { complete: number; failed: number; pruned: number; pending: number };
+  /** The best trial: after racing, the race's winner (its value over every seed it ran). */
   incumbent: { trial: number; value: number; config: Config } | null;
+  races: RaceEvent[];
+  end: EndEvent | null;
   stop: StopEvent | null;
   finished: boolean;
   lines: number;
@@ -41,14 +50,20 @@ export function summarise(events: readonly LedgerEvent[]): SearchSummary {
   let stop: StopEvent | null = null;
   let finished = false;
   let incumbent: SearchSummary['incumbent'] = null;
+  const races: RaceEvent[] = [];
+  let end: EndEvent | null = null;
   for (const e of events) {
     if (e.type === 'suggest') {
-      rows[e.trial] = { trial: e.trial, phase: e.phase, sampler: e.sampler, config: e.config, state: 'pending', values: {}, refs: {}, failures: [], metrics: {} };
+      rows[e.trial] = { trial: e.trial, phase: e.phase, sampler: e.sampler, config: e.config, state: 'pending', values: {}, refs: {}, failures: [], metrics: {}, prunedAt: {} };
     } else if (e.type === 'result') {
       const row = rows[e.trial]!;
       row.values[String(e.seed)] = e.status === 'complete' && e.value !== undefined ? e.value : null;
       row.refs[String(e.seed)] = e.ref;
       if (e.metrics) row.metrics[String(e.seed)] = e.metrics;
+      if (e.status === 'pruned') {
+        row.values[String(e.seed)] = null;
+        row.prunedAt[String(e.seed)] = e.epoch!;
+      }
       if (e.status === 'failed') {
         const f: TrialRow['failures'][number] = { seed: e.seed };
         if (e.exitCode !== undefined) f.exitCode = e.exitCode;
@@ -60,11 +75,18 @@ export function summarise(events: readonly LedgerEvent[]): SearchSummary {
       const row = rows[e.trial]!;
       row.state = e.state;
       if (e.value !== undefined) row.value = e.value;
+      if (e.step !== undefined) row.step = e.step;
+      if (e.stats) row.stats = e.stats;
       if (e.incumbent) incumbent = { trial: e.incumbent.trial, value: e.incumbent.value, config: rows[e.incumbent.trial]!.config };
     } else if (e.type === 'stop') stop = e;
-    else if (e.type === 'end') finished = true;
+    else if (e.type === 'race') races.push(e);
+    else if (e.type === 'end') {
+      finished = true;
+      end = e;
+      if (e.best) incumbent = { trial: e.best.trial, value: e.best.value, config: e.best.config };
+    }
   }
-  const counts = { complete: 0, failed: 0, pending: 0 };
+  const counts = { complete: 0, failed: 0, pruned: 0, pending: 0 };
   for (const r of rows) counts[r.state]++;
-  return { search: header.search, baseline: header.baseline, objective: header.objective, seeds: header.seeds, parallel: header.parallel, trials: rows, counts, incumbent, stop, finished, lines: events.length };
+  return { search: header.search, baseline: header.baseline, objective: header.objective, seeds: header.seeds, parallel: header.parallel, trials: rows, counts, incumbent, races, end, stop, finished, lines: events.length };
 }

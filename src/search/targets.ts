@@ -166,6 +166,32 @@ async function objectiveProblems(spec: SearchSpec, readFile: FileReader, given?:
   }
   const { file } = spec.objective;
   if (!pipeline) return [problemAt(spec, at, `the project has no rx.yaml, so no stage writes ${file}`)];
+  return [...metricFileProblems(spec, pipeline), ...pruningProblems(spec, pipeline)];
+}
+
+/** What `rx train` reports for each epoch (through RX_PROGRESS), the keys a pruning rung can compare. */
+export const TRAIN_EPOCH_KEYS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'learning_rate'] as const;
+
+/** Stages that report a metric per epoch: those running rx's own trainer. */
+export function epochReportingStages(pipeline: Pipeline): string[] {
+  return pipeline.stages.filter((s) => (Array.isArray(s.cmd) ? s.cmd : [s.cmd]).some((c) => /(^|[\s;&|(])rx\s+train(\s|$)/.test(c))).map((s) => s.name);
+}
+
+function pruningProblems(spec: SearchSpec, pipeline: Pipeline): FileProblem[] {
+  if (!spec.pruning) return [];
+  const stages = epochReportingStages(pipeline);
+  if (stages.length === 0) {
+    return [problemAt(spec, ['pruning', 'resource'], `no stage of rx.yaml reports ${spec.pruning.resource} (a stage running \`rx train\` reports each epoch's metrics), so there is nothing to prune on`)];
+  }
+  if (!(TRAIN_EPOCH_KEYS as readonly string[]).includes(spec.pruning.metric)) {
+    return [problemAt(spec, ['pruning', spec.pruning.metric === spec.objective.key ? 'resource' : 'metric'], `stage ${stages[0]} reports ${TRAIN_EPOCH_KEYS.join(', ')} per epoch, not ${spec.pruning.metric} (set pruning.metric to one of them)`)];
+  }
+  return [];
+}
+
+function metricFileProblems(spec: SearchSpec, pipeline: Pipeline): FileProblem[] {
+  const at = ['objective', 'metric'];
+  const { file } = spec.objective;
   const covers = (out: string) => out === file || file.startsWith(out.replace(/\/$/, '') + '/');
   const metrics = pipeline.stages.flatMap((s) => s.outs.filter((o) => o.kind === 'metric').map((o) => ({ stage: s.name, path: o.path })));
   if (metrics.some((m) => covers(m.path))) return [];

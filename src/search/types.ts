@@ -83,6 +83,8 @@ export interface Trial {
   state: TrialState;
   /** The objective as a loss (smaller is better); present when complete (and for pruned, the last value). */
   value?: number;
+  /** A pruned trial: the resource level (epoch) it was censored at. */
+  step?: number;
 }
 
 export interface SuggestInput {

@@ -113,7 +113,7 @@ export function registerSearch(program: Command, io: CliIO): void {
       if (opts.json) io.json(result);
       else if (result.ok) {
         const r = result.result;
-        io.print(`${result.ledger}: all ${r.lines} lines re-derived: ${r.suggestions} suggestion(s), ${r.decisions} decision(s), ${r.results} recorded result(s)${r.finished ? '' : ' (search not finished)'}`);
+        io.print(`${result.ledger}: all ${r.lines} lines re-derived: ${r.suggestions} suggestion(s), ${r.decisions} decision(s), ${r.results} recorded result(s)${r.prunes > 0 ? `, ${r.prunes} prune(s)` : ''}${r.races > 0 ? `, ${r.races} racing decision(s)` : ''}${r.finished ? '' : ' (search not finished)'}`);
       } else {
         const d = result.difference;
         io.print(`${result.ledger}:${d.line}: differs in ${d.field}\n  the ledger has:   ${JSON.stringify(d.found)}\n  re-derived:       ${JSON.stringify(d.expected)}`);
