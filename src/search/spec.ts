@@ -10,17 +10,11 @@ import { absPath, toPosix, unsafePathReason } from '../core/paths.js';
 import { parseYamlLocated, fieldPath, type Locate } from '../schema/validate.js';
 import { searchSpecSchema } from '../schema/search.js';
 import { isLegal } from './space.js';
+import { validatePruning, type PruningSpec as PruningRungs } from './pruning.js';
 import type { Condition, Method, NumericPrior, Param, Scalar, Space } from './types.js';
 
 /** Multi-fidelity pruning as the spec gives it (src/search/pruning.ts applies it). */
-export interface PruningSpec {
-  method: 'asha' | 'hyperband';
-  resource: 'epochs';
-  min: number;
-  max: number;
-  eta: number;
-  /** The per-epoch key the rungs compare (the objective's key unless given). */
-  metric: string;
+export interface PruningSpec extends PruningRungs {
   /** Which way the per-epoch metric is better: the objective's, unless the key names a loss. */
   direction: 'maximize' | 'minimize';
 }
@@ -244,14 +238,12 @@ export function readSearchSpec(file: string, text: string): SearchSpec {
 
 type Add = (segments: (string | number)[], message: string) => void;
 
-/** The first problem of a pruning schedule, with the field it is about. */
+/** The first problem of a pruning schedule, with the field it is about (pruning.ts words it). */
 function pruningField(p: PruningSpec): { field: string; message: string } | undefined {
-  if (!Number.isInteger(p.min) || p.min < 1) return { field: 'min', message: `must be a whole number of epochs, at least 1 (it is ${fmt(p.min)})` };
-  if (!Number.isInteger(p.max) || p.max < 1) return { field: 'max', message: `must be a whole number of epochs, at least 1 (it is ${fmt(p.max)})` };
-  if (p.min > p.max) return { field: 'min', message: `the minimum ${p.min} exceeds the maximum ${p.max}` };
-  if (!(p.eta >= 2)) return { field: 'eta', message: `must be at least 2 (it is ${fmt(p.eta)}): each rung keeps 1/eta of the runs` };
-  if (p.metric.split('.').some((s) => s === '')) return { field: 'metric', message: `"${p.metric}" is not a key` };
-  return undefined;
+  const message = validatePruning(p);
+  if (message === undefined) return undefined;
+  const field = /^pruning\.(\w+)/.exec(message)?.[1] ?? 'method';
+  return { field, message: message.replace(/^pruning\.\w+ /, '') };
 }
 
 function readParam(name: string, r: RawParam, add: Add): Param | undefined {
