@@ -1,0 +1,284 @@
+// Racing and pruning in the schedule: racing drops a clearly worse arm and keeps an equal one
+// up to the seed cap, each decision with its statistics; pruning judges every run against the
+// thresholds fixed at its trial's start, so a run stopped early at its rung and the same run
+// left to finish write the same ledger; replay re-derives every prune and racing decision.
+import t from 'tap';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { driveSearch, replaySchedule, type RunRequest } from '../../src/search/driver.js';
+import { parseLedger, encodeLine, type LedgerEvent, type RaceEvent, type ResultEvent, type StartEvent, type TrialEvent } from '../../src/search/ledger.js';
+import { curveRecord, type RunOutcome, type SamplerSet, type ScheduleSpec } from '../../src/search/schedule.js';
+import { raceDecision } from '../../src/search/racing.js';
+import { judge } from '../../src/search/pruning.js';
+import { samplePrior } from '../../src/search/space.js';
+import { streamFor } from '../../src/search/rng.js';
+import type { Method, Sampler, Space } from '../../src/search/types.js';
+
+declare namespace Tap {
+  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
+}
+
+const space: Space = { params: [{ name: 'x', path: 'params.yaml:x', type: 'float', low: 0, high: 1, log: false }] };
+
+/** Random suggestions that also record what they saw (pruned trials with their step). */
+const probe: Sampler = {
+  name: 'probe',
+  version: '1',
+  suggest(input) {
+    return { config: samplePrior(input.space, streamFor(input.seed, input.number, 'probe')), sampler: 'probe', details: { seen: input.trials.map((x) => [x.number, x.state, x.value ?? null, x.step ?? null]) } };
+  },
+};
+const samplers: SamplerSet = { get: (_m: Method) => probe, versions: { probe: '1' } };
+
+function spec(over: Partial<ScheduleSpec> = {}): ScheduleSpec {
+  return {
+    name: 'toy',
+    hash: 'c'.repeat(64),
+    objective: { metric: 'metrics.json:acc', direction: 'maximize' },
+    seed: 3,
+    seeds: [0, 1, 2],
+    parallel: 2,
+    budget: { trials: 10 },
+    stop: {},
+    phases: [{ method: 'random' }],
+    space,
+    ...over,
+  };
+}
+
+function tmp(t: Tap.Test): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rx-race-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function drive(dir: string, s: ScheduleSpec, jobs: number, run: (r: RunRequest) => Promise<RunOutcome>) {
+  return driveSearch({ spec: s, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir, 't.jsonl'), jobs, run, now: Date.now });
+}
+
+const ref = (r: RunRequest) => `refs/rx/exps/b/toy/${r.trial}-s${r.seed}`;
+/** Per-seed noise, the same for every configuration (common random numbers), plus a little of its own. */
+const noise = (trial: number, seed: number) => 0.02 * Math.sin(seed * 12.9898) + 0.002 * streamFor(seed, trial, 'own').normal();
+
+function delayed<T>(seed: number, f: (r: RunRequest) => T) {
+  const rng = streamFor(seed, 0, 'delays');
+  return async (r: RunRequest): Promise<T> => {
+    await new Promise((res) => setTimeout(res, Math.floor(rng.uniform() * 5)));
+    return f(r);
+  };
+}
+
+t.test('raceDecision drops a clearly worse arm, keeps an equal one, and says why', async (t) => {
+  const seeds = [0, 1, 2];
+  const arm = (trial: number, shift: number, on: number[] = [0, 1, 2, 3, 4, 5]) => ({ trial, values: new Map(on.map((s) => [s, 0.9 + shift + noise(trial, s)])) });
+  const d = raceDecision({ round: 0, seeds, candidates: [arm(0, 0), arm(1, -0.2), arm(2, 0.0005), arm(3, -0.001)], failed: [], racing: { maxSeeds: 6, alpha: 0.05, top: 4 }, direction: 'maximize' });
+  const byTrial = new Map(d.tests.map((x) => [x.trial, x]));
+  t.ok(byTrial.get(1)!.dropped, 'the arm 0.2 worse is dropped');
+  t.ok(byTrial.get(1)!.adjusted < 0.05 && byTrial.get(1)!.adjusted >= byTrial.get(1)!.p, 'with a Holm-adjusted p below alpha');
+  t.equal(d.reason, 'racing');
+  t.equal(d.next, 3, 'the next seed is one past the largest');
+  t.ok(d.contenders.includes(d.incumbent.trial) && d.contenders[0] === d.incumbent.trial, 'the incumbent runs first');
+  t.notOk(d.contenders.includes(1));
+  t.ok(d.contenders.length >= 2, 'the equal arms stay');
+  const done = raceDecision({ round: 3, seeds: [0, 1, 2, 3, 4, 5], candidates: [arm(0, 0), arm(2, 0)], failed: [], racing: { maxSeeds: 6, alpha: 0.05, top: 4 }, direction: 'maximize' });
+  t.equal(done.reason, 'max-seeds');
+  t.equal(done.next, null);
+  const settled = raceDecision({ round: 1, seeds: [0, 1, 2, 3], candidates: [arm(0, 0), arm(1, -0.3)], failed: [5], racing: { maxSeeds: 6, alpha: 0.05, top: 4 }, direction: 'maximize' });
+  t.equal(settled.reason, 'settled');
+  t.same(settled.failed, [5]);
+  // Minimising mirrors it.
+  const low = raceDecision({ round: 0, seeds, candidates: [arm(0, 0), arm(1, 0.2)], failed: [], racing: { maxSeeds: 6, alpha: 0.05, top: 4 }, direction: 'minimize' });
+  t.equal(low.incumbent.trial, 0);
+  t.ok(low.tests[0]!.dropped);
+});
+
+/** Accuracy near 0.9 for x near 0.5, 0.7 far from it; two trials are made equal on purpose. */
+function accuracy(r: RunRequest): number {
+  const x = r.config.x as number;
+  return 0.9 - 0.8 * (x - 0.5) ** 2 + noise(r.trial, r.seed);
+}
+
+t.test('racing after the budget: seeds added to near-top contenders up to the cap, same bytes for any jobs', async (t) => {
+  const s = spec({ racing: { maxSeeds: 6, alpha: 0.05, top: 3 } });
+  const run = (r: RunRequest): RunOutcome => ({ status: 'complete', ref: ref(r), value: accuracy(r) });
+  const ledgers: string[] = [];
+  for (const [jobs, order] of [
+    [1, 1],
+    [3, 2],
+    [4, 3],
+  ] as const) {
+    const dir = tmp(t);
+    const r = await drive(dir, s, jobs, delayed(order, run));
+    t.ok(r.schedule.finished);
+    ledgers.push(readFileSync(path.join(dir, 'l.jsonl'), 'utf8'));
+  }
+  t.equal(ledgers[1], ledgers[0]);
+  t.equal(ledgers[2], ledgers[0]);
+  const events = parseLedger(ledgers[0]!, 'l').events;
+  const races = events.filter((e): e is RaceEvent => e.type === 'race');
+  t.ok(races.length >= 2, `${races.length} racing decisions`);
+  t.same(races[0]!.seeds, [0, 1, 2]);
+  const last = races[races.length - 1]!;
+  t.ok(last.next === null && (last.reason === 'max-seeds' || last.reason === 'settled'));
+  t.ok(last.seeds.length <= 6);
+  // Each round's contenders ran on its seed, and only they.
+  for (const [i, race] of races.entries()) {
+    if (race.next === null) continue;
+    const ran = events.filter((e): e is ResultEvent => e.type === 'result' && e.seed === race.next).map((e) => e.trial);
+    t.same(ran.sort(), [...race.contenders].sort(), `round ${i}: the contenders ran on seed ${race.next}`);
+    t.ok(race.tests.every((x) => typeof x.p === 'number' && typeof x.adjusted === 'number' && typeof x.t === 'number'), 'every test with its statistic');
+  }
+  const end = events[events.length - 1]!;
+  t.equal(end.type, 'end');
+  if (end.type === 'end') {
+    t.equal(end.best!.trial, last.incumbent.trial, 'the winner is the race incumbent');
+    t.equal(end.best!.seeds!.length, last.seeds.length, 'its value is over every seed it ran');
+    t.ok(end.best!.stats!.mean.percentile.low <= end.best!.value && end.best!.value <= end.best!.stats!.mean.percentile.high);
+  }
+  const trials = events.filter((e): e is TrialEvent => e.type === 'trial' && e.state === 'complete');
+  t.ok(trials.every((e) => e.stats && e.stats.mean.resamples >= 2000), 'every complete trial records its bootstrap interval');
+  const replay = replaySchedule(parseLedger(ledgers[0]!, 'l'), s, samplers, 'l');
+  t.ok(replay.ok, 'replay re-derives every racing decision');
+  if (replay.ok) t.equal(replay.result.races, races.length);
+});
+
+t.test('a tampered racing result is named by replay', async (t) => {
+  const s = spec({ racing: { maxSeeds: 5, alpha: 0.05, top: 3 } });
+  const dir = tmp(t);
+  await drive(dir, s, 2, async (r) => ({ status: 'complete', ref: ref(r), value: accuracy(r) }));
+  const parsed = parseLedger(readFileSync(path.join(dir, 'l.jsonl'), 'utf8'), 'l');
+  const race = parsed.events.findIndex((e) => e.type === 'race');
+  const idx = parsed.events.findIndex((e, i) => i > race && e.type === 'result');
+  t.ok(idx > 0);
+  const events = parsed.events.map((e, i) => (i === idx ? { ...(e as ResultEvent), value: 0.999 } : e));
+  const tampered = parseLedger(rechain(events), 'l');
+  const replay = replaySchedule(tampered, s, samplers, 'l');
+  t.notOk(replay.ok, 'a changed racing value changes the next decision');
+  if (!replay.ok) t.ok(replay.difference.line > idx + 1, `differs at line ${replay.difference.line} (${replay.difference.field})`);
+});
+
+function rechain(events: readonly LedgerEvent[]): string {
+  const lines: string[] = [];
+  events.forEach((e, i) => lines.push(encodeLine(e, i, lines[i - 1])));
+  return lines.map((l) => l + '\n').join('');
+}
+
+// ---- pruning ----
+
+const EPOCHS = 9;
+/** Learning curves that rise to a configuration's accuracy; per-seed noise shared across configurations. */
+function curve(r: RunRequest): number[] {
+  const top = accuracy(r);
+  return Array.from({ length: EPOCHS }, (_, e) => +(top * (1 - Math.exp(-(e + 1) / 2.5)) + 0.001 * Math.cos(e + r.seed)).toFixed(6));
+}
+
+const pruned = (over: Partial<ScheduleSpec> = {}) =>
+  spec({ budget: { trials: 14 }, pruning: { method: 'asha', resource: 'epochs', min: 1, max: EPOCHS, eta: 3, metric: 'acc', direction: 'maximize' }, ...over });
+
+/** Runs to the end always: the schedule alone judges the curves. */
+const toEnd = (r: RunRequest): RunOutcome => {
+  const c = curve(r);
+  return { status: 'complete', ref: ref(r), value: c[c.length - 1]!, curve: c };
+};
+
+/** Stops a run like the executor does: at the first rung it misses, some epochs late (a slow watcher). */
+function early(lateBy: number) {
+  return (r: RunRequest): RunOutcome => {
+    const c = curve(r);
+    if (r.prune) {
+      for (let e = 1; e <= c.length; e++) {
+        if (judge(r.prune, 'maximize', curveRecord(c.slice(0, e)), false).pruned) {
+          const seen = Math.min(c.length, e + ((r.trial + r.seed) % (lateBy + 1)));
+          return { status: 'pruned', ref: ref(r), curve: c.slice(0, seen) };
+        }
+      }
+    }
+    return toEnd(r);
+  };
+}
+
+t.test('pruning: stopped early or left to finish, the runs write the same ledger; prunes are censored', async (t) => {
+  const s = pruned();
+  const ledgers: string[] = [];
+  for (const [jobs, run] of [
+    [1, toEnd],
+    [3, early(0)],
+    [2, early(2)],
+  ] as const) {
+    const dir = tmp(t);
+    const r = await drive(dir, s, jobs, delayed(jobs, run));
+    t.ok(r.schedule.finished);
+    ledgers.push(readFileSync(path.join(dir, 'l.jsonl'), 'utf8'));
+  }
+  t.equal(ledgers[1], ledgers[0], 'stopped at the rung = judged after the fact');
+  t.equal(ledgers[2], ledgers[0], 'a watcher a few epochs late changes nothing');
+  const events = parseLedger(ledgers[0]!, 'l').events;
+  const starts = events.filter((e): e is StartEvent => e.type === 'start');
+  t.same(starts[0]!.prune!.rungs, [1, 3], 'rungs 1 and 3 below the 9 epochs');
+  t.ok(starts[0]!.prune!.thresholds.every((x) => x.rungs.every((g) => g.threshold === null)), 'the first trial has nothing to compete with');
+  const prunedRuns = events.filter((e): e is ResultEvent => e.type === 'result' && e.status === 'pruned');
+  t.ok(prunedRuns.length > 0, `${prunedRuns.length} runs pruned`);
+  for (const p of prunedRuns) {
+    t.equal(p.curve!.length, p.epoch, 'a pruned run keeps its curve up to the rung');
+    t.ok(p.value! < p.threshold!, 'below the threshold it missed');
+  }
+  const censored = events.filter((e): e is TrialEvent => e.type === 'trial' && e.state === 'pruned');
+  t.ok(censored.length > 0);
+  for (const c of censored) t.ok(c.step === 1 || c.step === 3, `trial ${c.trial} censored at epoch ${c.step}`);
+  // Later suggestions see pruned trials as censored, with their step.
+  const lastSuggest = [...events].reverse().find((e) => e.type === 'suggest')!;
+  const seen = (lastSuggest as Extract<LedgerEvent, { type: 'suggest' }>).details.seen as [number, string, number | null, number | null][];
+  t.ok(seen.some(([, state, , step]) => state === 'pruned' && step !== null), 'samplers get pruned trials with their step');
+  const end = events[events.length - 1]!;
+  t.ok(end.type === 'end' && end.pruned === censored.length);
+  const replay = replaySchedule(parseLedger(ledgers[0]!, 'l'), s, samplers, 'l');
+  t.ok(replay.ok, 'replay re-derives every prune');
+  if (replay.ok) t.equal(replay.result.prunes, prunedRuns.length);
+});
+
+t.test('replay catches a prune that was not due and a run that got past its rung', async (t) => {
+  const s = pruned();
+  const dir = tmp(t);
+  await drive(dir, s, 2, async (r) => early(0)(r));
+  const parsed = parseLedger(readFileSync(path.join(dir, 'l.jsonl'), 'utf8'), 'l');
+  const i = parsed.events.findIndex((e) => e.type === 'result' && e.status === 'pruned');
+  const p = parsed.events[i] as ResultEvent;
+  // The pruned run's value raised over its threshold: it would have been promoted.
+  const raised = parsed.events.map((e, k) => (k === i ? { ...p, curve: p.curve!.map((v) => v + 0.5), value: p.value! + 0.5 } : e));
+  const r1 = replaySchedule(parseLedger(rechain(raised), 'l'), s, samplers, 'l');
+  t.notOk(r1.ok);
+  if (!r1.ok) t.equal(r1.difference.line, i + 1, 'named at the pruned result');
+  // A complete run whose curve misses a rung: replay says it should have been pruned.
+  const j = parsed.events.findIndex((e) => e.type === 'result' && e.status === 'complete' && (parsed.events.find((x) => x.type === 'start' && x.trial === e.trial) as StartEvent).prune!.thresholds.some((x) => x.rungs.some((g) => g.threshold !== null)));
+  t.ok(j > 0, 'a complete run with real thresholds');
+  const c = parsed.events[j] as ResultEvent;
+  const lowered = parsed.events.map((e, k) => (k === j ? { ...c, curve: c.curve!.map(() => 0.01) } : e));
+  const r2 = replaySchedule(parseLedger(rechain(lowered), 'l'), s, samplers, 'l');
+  t.notOk(r2.ok);
+  if (!r2.ok) {
+    t.equal(r2.difference.line, j + 1);
+    t.equal((r2.difference.expected as ResultEvent).status, 'pruned', 're-derived as a prune');
+  }
+});
+
+t.test('a run with no per-epoch curve fails its trial under pruning, with the reason', async (t) => {
+  const dir = tmp(t);
+  const r = await drive(dir, pruned({ budget: { trials: 2 } }), 1, async (q) => ({ status: 'complete', ref: ref(q), value: 0.9 }));
+  const results = r.schedule.events.filter((e): e is ResultEvent => e.type === 'result');
+  t.ok(results.every((e) => e.status === 'failed' && /no per-epoch acc/.test(e.error!)));
+});
+
+t.test('pruning and racing together: racing runs are never pruned', async (t) => {
+  const s = pruned({ racing: { maxSeeds: 5, alpha: 0.05, top: 3 } });
+  const dir = tmp(t);
+  const r = await drive(dir, s, 3, delayed(9, early(1)));
+  t.ok(r.schedule.finished);
+  const events = r.schedule.events;
+  const firstRace = events.findIndex((e) => e.type === 'race');
+  t.ok(firstRace > 0);
+  t.ok(events.slice(firstRace).every((e) => e.type !== 'result' || e.status === 'complete'), 'racing results are complete runs');
+  writeFileSync(path.join(dir, 'copy.jsonl'), readFileSync(path.join(dir, 'l.jsonl')));
+  const replay = replaySchedule(parseLedger(readFileSync(path.join(dir, 'copy.jsonl'), 'utf8'), 'l'), s, samplers, 'l');
+  t.ok(replay.ok);
+});
