@@ -176,6 +176,19 @@ const cases: [string, string, string, string, RegExp][] = [
   ['parallel 0', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\nparallel: 0'), 'parallel: 0', 'parallel', /must be >= 1/],
   ['a path outside the project', space('  x:\n    path: "../p.yaml:x"\n    type: float\n    low: 0\n    high: 1\n'), 'path:', 'space.x.path', /\.\." component/],
   ['a path with no key', space('  x:\n    path: "p.yaml:"\n    type: float\n    low: 0\n    high: 1\n'), 'path:', 'space.x.path', /must match pattern/],
+  ['racing alpha of 0', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\nracing:\n  alpha: 0'), 'alpha: 0', 'racing.alpha', /strictly between 0 and 1/],
+  ['racing alpha of 1.5', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\nracing: {max_seeds: 4, alpha: 1.5}'), 'racing:', 'racing.alpha', /strictly between 0 and 1/],
+  ['racing with fewer seeds than the spec', space(`${x}    low: 0\n    high: 1\n`).replace('seeds: [0]', 'seeds: [0, 1, 2]').replace('seed: 1', 'seed: 1\nracing:\n  max_seeds: 2'), 'max_seeds: 2', 'racing.max_seeds', /fewer than the 3 seeds/],
+  ['a pruning minimum above its maximum', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\npruning:\n  method: asha\n  min: 9\n  max: 3'), 'min: 9', 'pruning.min', /must not exceed pruning.max/],
+  ['a pruning eta of 1', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\npruning:\n  method: asha\n  min: 1\n  max: 9\n  eta: 1'), 'eta: 1', 'pruning.eta', /whole number >= 2/],
+  ['pruning over the data fraction', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\npruning:\n  method: asha\n  resource: fraction\n  min: 1\n  max: 9'), 'resource: fraction', 'pruning.resource', /must be one of "epochs"/],
+  [
+    'a phase with other seeds',
+    `${HEAD}phases:\n  - {method: qmc, trials: 4}\n  - method: tpe\n    seeds: [5]\nspace:\n${x}    low: 0\n    high: 1\n`,
+    'seeds: [5]',
+    'phases[1].seeds',
+    /differs from the search's seeds \[0\]/,
+  ],
 ];
 
 t.test('bad input is refused with the line and field of the culprit', async (t) => {
