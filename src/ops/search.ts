@@ -29,6 +29,7 @@ import type { HeaderEvent, LedgerEvent } from '../search/ledger.js';
 import type { RunOutcome } from '../search/schedule.js';
 import { summarise, type SearchSummary } from '../search/summary.js';
 import { journalText } from '../search/optuna-journal.js';
+import { buildReport, type SearchReport } from '../search/report.js';
 import type { Config, SimplexValue } from '../search/types.js';
 
 /** How often a pruned search looks at a run's reported epochs. */
@@ -307,6 +308,15 @@ export async function searchReplay(ctx: Context, options: { name: string }): Pro
   const parsed = await readLedgerFile(absPath(o.project.root, o.ledger), o.ledger);
   if (!parsed) throw new UsageError(`search ${o.spec.name} has no ledger (${o.ledger}) to replay`);
   return { ledger: o.ledger, ...replaySchedule(parsed, o.spec, samplerSetFor(o.spec.phases.map((p) => p.method)), o.ledger) };
+}
+
+/** The evidence of a search (src/search/report.ts), optionally written to a file (Markdown or JSON by its name). */
+export async function searchReport(ctx: Context, options: { name: string }): Promise<{ ledger: string; report: SearchReport }> {
+  const o = await open(ctx, options.name);
+  const parsed = await readLedgerFile(absPath(o.project.root, o.ledger), o.ledger);
+  if (!parsed) throw new UsageError(`search ${o.spec.name} has no ledger yet (${o.ledger}): run it with rx search run ${o.spec.name}`);
+  checkHeader(parsed.events[0] as HeaderEvent, o.spec, samplerSetFor(o.spec.phases.map((p) => p.method)), o.ledger);
+  return { ledger: o.ledger, report: buildReport(parsed.events, o.spec.space, { ...(o.spec.racing ? { alpha: o.spec.racing.alpha } : {}) }) };
 }
 
 export async function searchExport(ctx: Context, options: { name: string; optunaJournal: string }): Promise<{ file: string; study: string; trials: number }> {

@@ -63,7 +63,7 @@ export function registerSearch(program: Command, io: CliIO): void {
   const search = program
     .command('search')
     .summary('joint search over model, data mix and augmentation, with a replayable ledger')
-    .addHelpText('after', examples(['rx search run joint', 'run (or resume) search/joint.yaml'], ['rx search status joint', 'the trials so far and the best one'], ['rx search replay joint', 'check that the ledger follows from the spec']));
+    .addHelpText('after', examples(['rx search run joint', 'run (or resume) search/joint.yaml'], ['rx search status joint', 'the trials so far and the best one'], ['rx search replay joint', 'check that the ledger follows from the spec'], ['rx search report joint', 'winner with its interval, near-top set, importance']));
   search
     .command('run')
     .summary('run a search (or resume it where it stopped)')
@@ -119,6 +119,34 @@ export function registerSearch(program: Command, io: CliIO): void {
         io.print(`${result.ledger}:${d.line}: differs in ${d.field}\n  the ledger has:   ${JSON.stringify(d.found)}\n  re-derived:       ${JSON.stringify(d.expected)}`);
       }
       if (!result.ok) io.exitCode = 1;
+    });
+  search
+    .command('report')
+    .summary('the evidence: winner with its interval, near-top set, importance, interactions, prunes')
+    .description(
+      'Report what a search found: the winner with its mean and 95% bootstrap interval over every seed it\n' +
+        'ran (racing seeds included) and how to reproduce it; the near-top set (trials a paired test over the\n' +
+        "winner's seeds cannot tell from it after Holm's correction) with P(X > best) and the parameters they\n" +
+        'change; PED-ANOVA importance and cross-family interactions with bootstrap intervals; the winner\'s\n' +
+        'sensitivity to each parameter; the best so far against the expected best of random search over the\n' +
+        'same trials; racing decisions, pruned trials and failures. --json follows rx.search-report/1.',
+    )
+    .argument('<name>', 'the search')
+    .option('--json', 'print the report as JSON (schema rx.search-report/1)')
+    .option('--md', 'print the report as Markdown')
+    .option('-o, --out <file>', 'also write it to this file (Markdown unless it ends in .json)')
+    .addHelpText('after', examples(['rx search report joint', 'the evidence as text'], ['rx search report joint --md -o search/joint.report.md', 'a report to commit beside the ledger']))
+    .action(async (name: string, opts: { json?: boolean; md?: boolean; out?: string }, cmd: Command) => {
+      const { report } = await (await loadSearchOps()).searchReport(io.context(cmd), { name });
+      const { renderSearchReport } = await import('../../report/search-report.js');
+      if (opts.out) {
+        const { writeFileAtomic } = await import('../../core/atomic.js');
+        const { resolve } = await import('node:path');
+        const file = resolve(io.context(cmd).cwd, opts.out);
+        await writeFileAtomic(file, opts.out.endsWith('.json') ? JSON.stringify(report, null, 2) + '\n' : renderSearchReport(report, true));
+      }
+      if (opts.json) return io.json(report);
+      io.print(renderSearchReport(report, Boolean(opts.md)).trimEnd());
     });
   search
     .command('export')
