@@ -27,7 +27,7 @@ import { samplerSetFor } from '../search/samplers.js';
 import { driveSearch, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
 import type { HeaderEvent, LedgerEvent } from '../search/ledger.js';
 import type { RunOutcome } from '../search/schedule.js';
-import { summarise, type SearchSummary } from '../search/summary.js';
+import { meanCurve, summarise, type SearchSummary } from '../search/summary.js';
 import { journalText } from '../search/optuna-journal.js';
 import { buildReport, type SearchReport } from '../search/report.js';
 import type { Config, SimplexValue } from '../search/types.js';
@@ -334,6 +334,7 @@ export async function searchExport(ctx: Context, options: { name: string; optuna
       config: t.config,
       state: t.state === 'pending' ? 'running' : t.state,
       ...(t.value !== undefined ? { value: t.value } : {}),
+      ...(Object.keys(t.curves).length > 0 ? { intermediate: meanCurve(t, s.seeds) } : {}),
       userAttrs: { sampler: t.sampler, phase: t.phase, values: t.values, refs: t.refs, ...(t.failures.length > 0 ? { failures: t.failures } : {}) },
     })),
   });

@@ -18,6 +18,8 @@ export interface TrialRow {
   stats?: SeedStats;
   /** Per seed: the epoch a pruned run stopped at. */
   prunedAt: Record<string, number>;
+  /** Per seed: the per-epoch metric pruning compares (epoch 1 first), when the search prunes. */
+  curves: Record<string, number[]>;
   /** Per seed: its value, or null when it failed or has no result yet. */
   values: Record<string, number | null>;
   refs: Record<string, string>;
@@ -44,6 +46,16 @@ export interface SearchSummary {
   lines: number;
 }
 
+/** The mean per-epoch curve over a trial's spec seeds, for the epochs every one of them reached. */
+export function meanCurve(row: TrialRow, seeds: readonly number[]): Record<number, number> {
+  const curves = seeds.map((s) => row.curves[String(s)]).filter((c): c is number[] => c !== undefined);
+  if (curves.length === 0) return {};
+  const out: Record<number, number> = {};
+  const epochs = Math.min(...curves.map((c) => c.length));
+  for (let e = 0; e < epochs; e++) out[e + 1] = curves.reduce((a, c) => a + c[e]!, 0) / curves.length;
+  return out;
+}
+
 export function summarise(events: readonly LedgerEvent[]): SearchSummary {
   const header = events[0] as HeaderEvent;
   const rows: TrialRow[] = [];
@@ -54,12 +66,13 @@ export function summarise(events: readonly LedgerEvent[]): SearchSummary {
   let end: EndEvent | null = null;
   for (const e of events) {
     if (e.type === 'suggest') {
-      rows[e.trial] = { trial: e.trial, phase: e.phase, sampler: e.sampler, config: e.config, state: 'pending', values: {}, refs: {}, failures: [], metrics: {}, prunedAt: {} };
+      rows[e.trial] = { trial: e.trial, phase: e.phase, sampler: e.sampler, config: e.config, state: 'pending', values: {}, refs: {}, failures: [], metrics: {}, prunedAt: {}, curves: {} };
     } else if (e.type === 'result') {
       const row = rows[e.trial]!;
       row.values[String(e.seed)] = e.status === 'complete' && e.value !== undefined ? e.value : null;
       row.refs[String(e.seed)] = e.ref;
       if (e.metrics) row.metrics[String(e.seed)] = e.metrics;
+      if (e.curve) row.curves[String(e.seed)] = e.curve;
       if (e.status === 'pruned') {
         row.values[String(e.seed)] = null;
         row.prunedAt[String(e.seed)] = e.epoch!;

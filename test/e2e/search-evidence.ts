@@ -6,7 +6,11 @@ import t from 'tap';
 import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { rx, commitAll, git } from '../../fixtures/project.js';
+
+const LOADER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'optuna_load.py');
 
 const SPEC = `schema: rx.search/1
 objective: {metric: "metrics.json:val_accuracy", direction: maximize}
@@ -76,6 +80,22 @@ t.test('digits: 3 paired seeds, racing and ASHA finish, replay re-derives them, 
   t.ok(existsSync(path.join(dir, 'search/ev.report.md')));
   const text = rx(dir, ['search', 'report', 'ev']);
   t.match(text.stdout, /metrics\.json:val_accuracy [\d.]+ ± [\d.]+ \(mean over \d seed/);
+
+  // Optuna reads the export: pruned trials as PRUNED with their per-epoch values.
+  const journal = path.join(dir, 'ev.journal.log');
+  t.equal(rx(dir, ['search', 'export', 'ev', '--optuna-journal', journal]).code, 0);
+  const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import optuna']).status === 0);
+  t.ok(python, 'python3 with Optuna (apt-get install python3-optuna)');
+  if (python) {
+    const loaded = spawnSync(python, [LOADER, journal, 'ev'], { encoding: 'utf8' });
+    t.equal(loaded.status, 0, loaded.stderr);
+    const study = JSON.parse(loaded.stdout) as { trials: { state: string; intermediate: Record<string, number> }[] };
+    t.same(
+      study.trials.map((x) => x.state),
+      summary.trials.map((x: { state: string }) => ({ complete: 'COMPLETE', pruned: 'PRUNED', failed: 'FAIL' })[x.state]),
+    );
+    t.ok(study.trials.every((x) => x.state === 'FAIL' || Object.keys(x.intermediate).length >= 1), 'per-epoch values as intermediate values');
+  }
 
   // The winner applies and reproduces bitwise.
   t.equal(rx(dir, ['search', 'apply', 'ev']).code, 0);
