@@ -287,8 +287,12 @@ function narrate(ctx: Context, spec: SearchSpec, e: LedgerEvent): void {
       .join(' ');
   if (e.type === 'phase') ctx.reporter.info(`phase ${e.phase}: ${e.method}${e.refine ? ` refined around trial ${e.refine.incumbent}` : ''} from trial ${e.trial}`);
   else if (e.type === 'suggest') ctx.reporter.info(`trial ${e.trial} (${e.sampler}): ${show(e.config)}`);
-  else if (e.type === 'trial') ctx.reporter.info(`trial ${e.trial}: ${e.state === 'complete' ? `${spec.objective.metric} ${+e.value!.toPrecision(6)}` : 'failed'}${e.incumbent ? ` (best: trial ${e.incumbent.trial}, ${+e.incumbent.value.toPrecision(6)})` : ''}`);
+  else if (e.type === 'trial') ctx.reporter.info(`trial ${e.trial}: ${e.state === 'complete' ? `${spec.objective.metric} ${+e.value!.toPrecision(6)}` : e.state === 'pruned' ? `pruned at epoch ${e.step}` : 'failed'}${e.incumbent ? ` (best: trial ${e.incumbent.trial}, ${+e.incumbent.value.toPrecision(6)})` : ''}`);
   else if (e.type === 'stop') ctx.reporter.info(`stopping: ${e.reason}`);
+  else if (e.type === 'race') {
+    const dropped = e.tests.filter((x) => x.dropped).map((x) => x.trial);
+    ctx.reporter.info(`racing round ${e.round} on ${e.seeds.length} seeds: incumbent trial ${e.incumbent.trial} (${+e.incumbent.mean.toPrecision(6)})${dropped.length > 0 ? `, dropped ${dropped.join(', ')}` : ''}${e.next !== null ? `; seed ${e.next} for trials ${e.contenders.join(', ')}` : `; ${e.reason === 'settled' ? 'settled' : 'seed cap reached'}`}`);
+  }
 }
 
 export async function searchStatus(ctx: Context, options: { name: string }): Promise<{ ledger: string; summary: SearchSummary; running?: string }> {

@@ -37,7 +37,8 @@ export function trialTable(s: SearchSummary): Table {
       t.value === undefined ? '-' : formatValue(t.value),
       ...s.seeds.map((x) => {
         const v = t.values[String(x)];
-        return v === undefined ? '' : v === null ? 'failed' : formatValue(v);
+        const pruned = t.prunedAt[String(x)];
+        return v === undefined ? '' : pruned !== undefined ? `pruned@${pruned}` : v === null ? 'failed' : formatValue(v);
       }),
       ...names.map((n) => showParam(t.config[n])),
     ]),
@@ -47,8 +48,9 @@ export function trialTable(s: SearchSummary): Table {
 
 function headline(s: SearchSummary): string {
   const stop = s.stop ? `; stopped: ${s.stop.reason} (${Object.entries(s.stop.values).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
-  const best = s.incumbent ? `best: trial ${s.incumbent.trial}, ${s.objective.metric} = ${formatValue(s.incumbent.value)} (mean of ${s.seeds.length} seed${s.seeds.length === 1 ? '' : 's'})` : 'no completed trial yet';
-  return `search ${s.search}: ${s.trials.length} trial(s), ${s.counts.complete} complete, ${s.counts.failed} failed, ${s.counts.pending} pending${s.finished ? ', finished' : ''}${stop}\n${best}`;
+  const n = s.end?.best?.seeds?.length ?? s.seeds.length;
+  const best = s.incumbent ? `best: trial ${s.incumbent.trial}, ${s.objective.metric} = ${formatValue(s.incumbent.value)} (mean of ${n} seed${n === 1 ? '' : 's'}${s.races.length > 0 ? ', after racing' : ''})` : 'no completed trial yet';
+  return `search ${s.search}: ${s.trials.length} trial(s), ${s.counts.complete} complete, ${s.counts.failed} failed, ${s.counts.pruned > 0 ? `${s.counts.pruned} pruned, ` : ''}${s.counts.pending} pending${s.finished ? ', finished' : ''}${stop}\n${best}`;
 }
 
 function printTable(io: CliIO, table: Table, md?: boolean): void {
