@@ -106,7 +106,7 @@ export function renderSearchReport(r: SearchReport, md: boolean): string {
   else {
     const random = (k: number) => {
       // The random curve counts complete trials; trial k of the search had this many before it.
-      const done = r.curve.best.slice(0, k).filter((v) => v !== null).length;
+      const done = r.curve.values.slice(0, k).filter((v) => v !== null).length;
       return done > 0 && r.curve.random[done - 1] !== undefined ? g(r.curve.random[done - 1]!) : '-';
     };
     table({ headers: ['trials', 'search best', 'random expected best'], rows: marks.map((k) => [String(k), r.curve.best[k - 1] === null ? '-' : g(r.curve.best[k - 1]!), random(k)]), right: [0, 1, 2] });

@@ -103,8 +103,8 @@ export const searchReportSchema = {
     },
     curve: {
       type: 'object',
-      required: ['trials', 'best', 'random'],
-      properties: { trials: { type: 'array', items: int }, best: { type: 'array', items: { type: ['number', 'null'] } }, random: { type: 'array', items: num } },
+      required: ['trials', 'values', 'best', 'random'],
+      properties: { trials: { type: 'array', items: int }, values: { type: 'array', items: { type: ['number', 'null'] } }, best: { type: 'array', items: { type: ['number', 'null'] } }, random: { type: 'array', items: num } },
     },
     prunes: { type: 'array', items: { type: 'object', required: ['trial', 'step', 'value', 'seeds'], properties: { trial: int, step: int, value: num, seeds: { type: 'object' } } } },
     failures: { type: 'array', items: { type: 'object', required: ['trial', 'seed'], properties: { trial: int, seed: int, exitCode: { type: 'integer' }, error: { type: 'string' }, log: { type: 'string' } } } },

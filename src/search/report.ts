@@ -54,8 +54,11 @@ export interface SearchReport {
   importance: ParamImportance[];
   interactions: Interaction[];
   sensitivity: SensitivityAxis[];
-  /** Per trial number: the best mean so far (null until one completed), and random search's expected best of n of these trials. */
-  curve: { trials: number[]; best: (number | null)[]; random: number[] };
+  /**
+   * Per trial number: its mean (null unless complete) and the best mean so far (null until one
+   * completed); random[n-1]: random search's expected best of n draws from the complete trials.
+   */
+  curve: { trials: number[]; values: (number | null)[]; best: (number | null)[]; random: number[] };
   prunes: { trial: number; step: number; value: number; seeds: Record<string, number> }[];
   failures: { trial: number; seed: number; exitCode?: number; error?: string; log?: string }[];
 }
@@ -157,7 +160,7 @@ export function buildReport(events: readonly LedgerEvent[], space: Space, option
   // ---- best so far against random search's expected best from the same trials ----
   const means = summary.trials.map((t) => (t.state === 'complete' && t.value !== undefined ? t.value : null));
   const finite = means.filter((v): v is number => v !== null);
-  const curve = { trials: summary.trials.map((t) => t.trial), best: bestSoFar(means, direction), random: finite.length > 0 ? expectedMaxCurve(finite, direction) : [] };
+  const curve = { trials: summary.trials.map((t) => t.trial), values: means, best: bestSoFar(means, direction), random: finite.length > 0 ? expectedMaxCurve(finite, direction) : [] };
 
   const prunes = summary.trials.filter((t) => t.state === 'pruned').map((t) => ({ trial: t.trial, step: t.step!, value: t.value!, seeds: t.prunedAt }));
   const failures: SearchReport['failures'] = [];
