@@ -11,7 +11,8 @@
 //   Every group is sampled; the configuration keeps the parameters active under the values
 //   chosen, as Optuna's relative sampling does.
 // - ints and stepped floats use Optuna's discrete handling (see parzen.ts).
-// - pruned trials have no intermediate steps here: they rank after complete ones by value.
+// - pruned trials are censored: they rank after every complete one, those that got further
+//   (a larger step) first, then by their value there (Optuna's _split_complete_and_pruned).
 // - the score is log l - log g, which has the argmax of Optuna's acquisition function.
 // - the good group is min(ceil(0.15 n), 25) trials, not Optuna's min(ceil(0.1 n), 25), and the
 //   multivariate kernels' width on an axis is Scott's rule (parzen.ts), not Optuna 3.1's
@@ -107,7 +108,7 @@ function lossOf(t: Trial): number {
 export function splitTrials(trials: readonly Trial[], nBelow: number, constantLiar: boolean): { below: Trial[]; above: Trial[] } {
   const byLoss = (a: Trial, b: Trial) => lossOf(a) - lossOf(b) || a.number - b.number;
   const complete = trials.filter((t) => t.state === 'complete').sort(byLoss);
-  const pruned = trials.filter((t) => t.state === 'pruned').sort(byLoss);
+  const pruned = trials.filter((t) => t.state === 'pruned').sort((a, b) => (b.step ?? 0) - (a.step ?? 0) || byLoss(a, b));
   const running = constantLiar ? trials.filter((t) => t.state === 'running') : [];
   const nComplete = Math.min(nBelow, complete.length);
   const nPruned = Math.min(nBelow - nComplete, pruned.length);

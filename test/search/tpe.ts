@@ -250,6 +250,16 @@ t.test('splitTrials: best complete first, then pruned by value, running always a
   t.same(n(splitTrials(trials, 1, false).above), [0, 1, 4, 6, 7]);
 });
 
+t.test('splitTrials: pruned trials are censored, the ones that got further first, then by value', async (t) => {
+  const mk = (number: number, state: Trial['state'], value: number, step?: number): Trial => ({ number, config: {}, state, value, ...(step !== undefined ? { step } : {}) });
+  // Trial 1 has the best value but stopped at epoch 1; trial 2 reached epoch 9.
+  const trials = [mk(0, 'complete', 5), mk(1, 'pruned', -100, 1), mk(2, 'pruned', 0, 9), mk(3, 'pruned', -1, 9), mk(4, 'pruned', -50, 3)];
+  const n = (ts: Trial[]) => ts.map((x) => x.number);
+  t.same(n(splitTrials(trials, 3, false).below), [0, 2, 3], 'complete, then the pruned at the highest step by value');
+  t.same(n(splitTrials(trials, 4, false).below), [0, 2, 3, 4]);
+  t.same(n(splitTrials(trials, 4, false).above), [1], 'the earliest prune is the worst');
+});
+
 t.test('gamma is min(ceil(0.15 n), 25); weights follow Optuna defaults', async (t) => {
   t.same([0, 1, 10, 11, 20, 60, 100, 166, 167, 250, 1000].map(defaultGamma), [0, 1, 2, 2, 3, 9, 15, 25, 25, 25, 25]);
   t.same(defaultWeights(3), [1, 1, 1]);
