@@ -12,7 +12,7 @@ import { UsageError, RxError, ExitCode } from '../core/errors.js';
 import { absPath } from '../core/paths.js';
 import { compareStrings } from '../core/canonical.js';
 import { parseYaml } from '../core/yaml.js';
-import { openProject } from '../store/project.js';
+import { openProject, RX_DIR } from '../store/project.js';
 import { listCommitFiles, setRef, removeRef, refsUnder, readBlobBytes, blobOid } from '../git/tree.js';
 import { loadPipelineFrom } from '../pipeline/definition.js';
 import { parseOverride } from '../pipeline/overrides.js';
@@ -88,6 +88,8 @@ export interface ExpSeedRun {
   failed: string[];
   /** Its metrics as exp show reads them (file:key -> number or boolean); empty when not recorded. */
   metrics: Record<string, unknown>;
+  /** With seedJobs > 1: where its stage output went (project-relative). */
+  log?: string;
 }
 
 export interface ExpRunSeedsResult {
@@ -95,7 +97,7 @@ export interface ExpRunSeedsResult {
   group: string;
   baseline: string;
   overrides: string[];
-  /** In the order run (the order of --seeds). */
+  /** In the order of --seeds. */
   seeds: ExpSeedRun[];
   /** Seeds whose run failed (not recorded). */
   failedSeeds: number[];
@@ -106,26 +108,34 @@ export interface ExpRunSeedsResult {
 }
 
 /**
- * One configuration (HEAD + working tree + overrides) run once per seed, one after the other,
- * each with RX_SEED set (recorded in the lock's env and the run-cache key, so seeds never share
- * a cached result) and recorded as <group>/s<seed>. The group's name is checked free first; a
- * seed's record also refuses a group that got experiments of another run meanwhile, so a group
- * only ever holds one run's seeds. A failed seed is not recorded; the others still run.
+ * One configuration (HEAD + working tree + overrides) run once per seed with RX_SEED set
+ * (recorded in the lock's env and the run-cache key, so seeds never share a cached result),
+ * each recorded as <group>/s<seed>: one after the other, or up to seedJobs at once, whose stage
+ * output then goes to a log per seed instead of the terminal. The group's name is checked free
+ * first; a seed's record also refuses a group that got experiments of another run meanwhile, so
+ * a group only ever holds one run's seeds. A failed seed is not recorded; the others still run.
  */
-export async function expRunSeeds(ctx: Context, options: ExpRunOptions & { seeds: number[] }): Promise<ExpRunSeedsResult> {
+export async function expRunSeeds(ctx: Context, options: ExpRunOptions & { seeds: number[]; seedJobs?: number }): Promise<ExpRunSeedsResult> {
   const project = await openProject(ctx.cwd);
   const pr = projectRepo(project);
   const { repo } = pr;
   const baseline = await headCommit(repo);
   options.overrides.forEach(parseOverride);
   if (options.seeds.length === 0) throw new UsageError('--seeds needs at least one seed');
-  const seed = createHash('sha256').update(`${ctx.clock.now().toISOString()}:${process.pid}:${options.overrides.join(' ')}:seeds`).digest().readUInt32BE(0);
-  let group = await uniqueName(repo, baseline, options.name, seed);
+  const slots = Math.max(1, Math.min(options.seedJobs ?? 1, options.seeds.length));
+  const nameSeed = createHash('sha256').update(`${ctx.clock.now().toISOString()}:${process.pid}:${options.overrides.join(' ')}:seeds`).digest().readUInt32BE(0);
+  let group = await uniqueName(repo, baseline, options.name, nameSeed);
   const ours = new Set<string>();
-  const executor = new LocalExecutor(ctx);
-  const runs: ExpSeedRun[] = [];
-  for (const s of options.seeds) {
-    ctx.reporter.info(`seed ${s}: ${seedExperimentName(group, s)}`);
+  // Renaming the group is one step at a time, so seeds recording at once agree on the new name.
+  let renaming: Promise<unknown> = Promise.resolve();
+  // At once, stage output would interleave: each seed's goes to its log, the terminal gets a line per seed.
+  const parallel = slots > 1;
+  const runCtx: Context = parallel ? { ...ctx, reporter: { ...ctx.reporter, info: () => {}, stageOutput: () => {} } } : ctx;
+  const executor = new LocalExecutor(runCtx, { slots });
+  const runOne = async (s: number): Promise<ExpSeedRun> => {
+    let tried = group;
+    const log = parallel ? `${RX_DIR}/tmp/runs/exp/${group}/s${s}.log` : undefined;
+    ctx.reporter.info(`seed ${s}: ${seedExperimentName(group, s)}${log ? ` (output in ${log})` : ''}`);
     const r = await executor.run({
       base: baseline,
       source: 'worktree',
@@ -135,23 +145,41 @@ export async function expRunSeeds(ctx: Context, options: ExpRunOptions & { seeds
       env: { RX_SEED: String(s) },
       kind: 'exp',
       label: `${group}-s${s}`,
+      ...(log ? { logFile: absPath(project.root, log) } : {}),
       record: {
         name: seedExperimentName(group, s),
         message: (n) => experimentMessage(`rx exp run ${n} (RX_SEED=${s})`, options.overrides),
         // Taken: the name as for any experiment, or a group holding another run's experiments.
-        clashes: (taken, n) => nameTaken(taken, n) || taken.some((t) => t.startsWith(`${group}/`) && !ours.has(t)),
+        clashes: (taken, n) => nameTaken(taken, n) || taken.some((t) => t.startsWith(`${n.slice(0, n.lastIndexOf('/'))}/`) && !ours.has(t)),
         // A generated group name another run took meanwhile is chosen again, while none of this run's seeds is recorded.
-        nextName: async (attempt) => {
-          if (options.name !== undefined || ours.size > 0) throw new UsageError(`experiments named ${group}/... were recorded on this baseline by another run while this one ran`, { hint: 'run it again with another -n' });
-          group = await uniqueName(repo, baseline, undefined, seed + attempt);
-          return seedExperimentName(group, s);
+        nextName: (attempt) => {
+          const next = renaming.then(async () => {
+            if (group === tried) {
+              if (options.name !== undefined || ours.size > 0) throw new UsageError(`experiments named ${group}/... were recorded on this baseline by another run while this one ran`, { hint: 'run it again with another -n' });
+              group = await uniqueName(repo, baseline, undefined, nameSeed + attempt);
+            }
+            tried = group;
+            return seedExperimentName(group, s);
+          });
+          renaming = next.catch(() => undefined);
+          return next;
         },
       },
     });
-    const name = r.recorded?.name ?? seedExperimentName(group, s);
     if (r.recorded) ours.add(r.recorded.name);
-    runs.push({ seed: s, name, ref: r.recorded?.ref ?? '', commit: r.recorded?.commit ?? '', stages: r.stages, failed: r.failed, metrics: r.recorded ? (await valuesAt(pr, r.recorded.commit)).metrics : {} });
-  }
+    if (parallel) ctx.reporter.info(`seed ${s}: ${r.recorded ? `recorded ${r.recorded.name}` : `failed: ${r.failed.join(', ')}`}`);
+    const run: ExpSeedRun = { seed: s, name: r.recorded?.name ?? seedExperimentName(group, s), ref: r.recorded?.ref ?? '', commit: r.recorded?.commit ?? '', stages: r.stages, failed: r.failed, metrics: r.recorded ? (await valuesAt(pr, r.recorded.commit)).metrics : {} };
+    if (log) run.log = log;
+    return run;
+  };
+  let runs: ExpSeedRun[] = [];
+  if (parallel) {
+    // Every seed's job is waited for: a failing one (an interrupt) must not leave others running unseen.
+    const settled = await Promise.allSettled(options.seeds.map(runOne));
+    const rejected = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    runs = settled.map((x) => (x as PromiseFulfilledResult<ExpSeedRun>).value);
+  } else for (const s of options.seeds) runs.push(await runOne(s));
   const recorded = runs.filter((r) => r.commit !== '');
   return {
     group,

@@ -442,7 +442,7 @@ export const expRunSeedsOutputSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['seed', 'name', 'ref', 'commit', 'stages', 'failed', 'metrics'],
-        properties: { seed: int, name: str, ref: str, commit: str, stages: { type: 'array', items: stageOutcome }, failed: strArr, metrics: { type: 'object' } },
+        properties: { seed: int, name: str, ref: str, commit: str, stages: { type: 'array', items: stageOutcome }, failed: strArr, metrics: { type: 'object' }, log: str },
       },
     },
     failedSeeds: { type: 'array', items: int },

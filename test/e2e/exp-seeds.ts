@@ -4,7 +4,7 @@
 // both; bad lists and taken names are refused (exit 2) before anything runs; a failing seed is
 // not recorded (exit 5) while the others are; a group never takes in another run's experiments.
 import t from 'tap';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { rx, git, writeTree, commitAll, gitFsckStrict, jsonOutput } from '../../fixtures/project.js';
 import { useProject, hasStackTrace } from '../../fixtures/e2e.js';
@@ -223,4 +223,40 @@ t.test("a group never takes in another run's experiment: recorded meanwhile, it 
   t.match(r.json.error.message, /race\/\.\.\. were recorded on this baseline by another run/);
   t.same(expRefs(dir), [`refs/rx/exps/${head}/race/s0`, `refs/rx/exps/${head}/race/s9`], 'seed 0 kept, seed 1 not recorded, the other ref untouched');
   t.equal(git(dir, ['rev-parse', `refs/rx/exps/${head}/race/s9`]).stdout.trim(), head);
+});
+
+t.test('a generated group name another run took before any seed was recorded is chosen again', async (t) => {
+  // Seed 0's stage records <group>/s9 as another run would; its sandbox directory is named <group>-s0-<pid>-XXXXXX.
+  const { dir, head } = project(t, ' && if [ "$RX_SEED" = 0 ]; then g=$(basename "$PWD" | sed "s/-s[0-9]*-[0-9]*-[^-]*\\$//"); git update-ref refs/rx/exps/$(git rev-parse HEAD)/$g/s9 HEAD; fi');
+  const r = runSeeds(dir, ['--seeds', '0,1']);
+  t.equal(r.code, 0, r.stderr);
+  const refs = expRefs(dir);
+  const other = refs.find((ref) => ref.endsWith('/s9'))!;
+  t.ok(other, 'the other run\'s experiment is there');
+  const taken = other.split('/').slice(-2, -1)[0]!;
+  t.match(r.stderr, `seed 0: ${taken}/s0`, 'it was recorded under the name this run had chosen');
+  t.not(r.json.group, taken, 'a new name');
+  t.same(r.json.seeds.map((s: any) => s.name), [`${r.json.group}/s0`, `${r.json.group}/s1`], 'both seeds under it');
+  t.same(refs.sort(), [other, `refs/rx/exps/${head}/${r.json.group}/s0`, `refs/rx/exps/${head}/${r.json.group}/s1`].sort());
+  t.equal(r.json.statsSeed, hash32(r.json.group));
+});
+
+t.test('--seed-jobs 2: the same experiments and summary as one at a time, stage output in a log per seed', async (t) => {
+  const { dir, head } = project(t, ' && echo "scored seed $RX_SEED"');
+  const r = runSeeds(dir, ['--seeds', '3,0,2,1', '--seed-jobs', '2', '-n', 'par', '-S', 'p.scale=3']);
+  t.equal(r.code, 0, r.stderr);
+  t.same(r.json.seeds.map((s: any) => s.seed), [3, 0, 2, 1], 'in the order of --seeds');
+  t.same(expRefs(dir), [0, 1, 2, 3].map((s) => `refs/rx/exps/${head}/par/s${s}`));
+  for (const s of r.json.seeds) {
+    t.same(s.metrics, { 'metrics.json:acc': acc(3, s.seed), 'metrics.json:loss': loss(s.seed), 'metrics.json:ok': s.seed % 2 === 0 });
+    t.equal(s.log, `.rx/tmp/runs/exp/par/s${s.seed}.log`);
+    t.match(readFileSync(path.join(dir, s.log), 'utf8'), new RegExp(`scored seed ${s.seed}`), 'its stage output is in its log');
+  }
+  t.notMatch(r.stderr, /scored seed/, 'not on the terminal');
+  const accs = [0, 1, 2, 3].map((s) => acc(3, s));
+  t.same(r.json.summary['metrics.json:acc'], { seeds: [0, 1, 2, 3], values: accs, stats: stats('par', accs) });
+  t.same(show(dir).groups[0].metrics['metrics.json:acc'].stats, stats('par', accs), 'exp show agrees');
+  const bad = runSeeds(dir, ['--seed-jobs', '2']);
+  t.equal(bad.code, 2, '--seed-jobs needs --seeds');
+  t.equal(runSeeds(dir, ['--seeds', '0', '--seed-jobs', '0']).code, 2);
 });

@@ -94,13 +94,14 @@ export function registerExp(program: Command, io: CliIO): void {
     .command('run')
     .summary('run the pipeline with overrides and record the result as an experiment')
     .description(
-      'Run the pipeline on HEAD plus the working tree\'s uncommitted changes plus -S overrides, in a temporary\ndirectory sharing the store, and record the result as a commit under refs/rx/exps/<HEAD>/<name>.\nHEAD, the index and the working tree are not touched. Several may run at once.\n\nWith --seeds 0,1,2 the same configuration runs once per seed, one after the other, with RX_SEED set\n(rx train seeds from it; a stage command can read $RX_SEED), each recorded as <name>/s<seed>; the\nresult summarises every numeric metric over the seeds: mean, IQM, sd and 95% bootstrap intervals\n(percentile and BCa), resampled with a seed derived from the name, so they are reproducible.',
+      'Run the pipeline on HEAD plus the working tree\'s uncommitted changes plus -S overrides, in a temporary\ndirectory sharing the store, and record the result as a commit under refs/rx/exps/<HEAD>/<name>.\nHEAD, the index and the working tree are not touched. Several may run at once.\n\nWith --seeds 0,1,2 the same configuration runs once per seed (one after the other, or --seed-jobs at once), with RX_SEED set\n(rx train seeds from it; a stage command can read $RX_SEED), each recorded as <name>/s<seed>; the\nresult summarises every numeric metric over the seeds: mean, IQM, sd and 95% bootstrap intervals\n(percentile and BCa), resampled with a seed derived from the name, so they are reproducible.',
     )
     .argument('[stages...]', 'stages to bring up to date (default: all)')
     .option('-S, --set <path=value>', 'override a value: key.path=v (params.yaml) or file.yaml:key.path=v; +key=v adds a key', collect, [])
     .option('-n, --name <name>', 'the experiment name (default: a generated one)')
     .option('-j, --jobs <n>', 'run up to n independent stages at once', '1')
     .option('--seeds <list>', 'run once per seed (comma-separated whole numbers, e.g. 0,1,2) with RX_SEED set; recorded as <name>/s<seed>')
+    .option('--seed-jobs <n>', 'with --seeds: run up to n seeds at once, each one\'s stage output going to .rx/tmp/runs/exp/<name>/s<seed>.log', '1')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -110,12 +111,15 @@ export function registerExp(program: Command, io: CliIO): void {
         ['rx exp run -n lr-small --seeds 0,1,2 -S train.lr=0.01', 'three seeds: lr-small/s0, lr-small/s1, lr-small/s2, with mean ± interval'],
       ),
     )
-    .action(async (stages: string[], opts: { set: string[]; name?: string; jobs: string; seeds?: string; json?: boolean }, cmd: Command) => {
+    .action(async (stages: string[], opts: { set: string[]; name?: string; jobs: string; seeds?: string; seedJobs: string; json?: boolean }, cmd: Command) => {
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive whole number, not ${opts.jobs}`);
+      const seedJobs = Number(opts.seedJobs);
+      if (!Number.isInteger(seedJobs) || seedJobs < 1) throw new UsageError(`--seed-jobs must be a positive whole number, not ${opts.seedJobs}`);
+      if (seedJobs > 1 && opts.seeds === undefined) throw new UsageError('--seed-jobs needs --seeds');
       if (opts.seeds !== undefined) {
         const seeds = parseSeedList(opts.seeds);
-        const r = await (await loadExpOps()).expRunSeeds(io.context(cmd), { overrides: opts.set, name: opts.name, stages, jobs, seeds });
+        const r = await (await loadExpOps()).expRunSeeds(io.context(cmd), { overrides: opts.set, name: opts.name, stages, jobs, seeds, seedJobs });
         if (opts.json) io.json(r);
         else io.print(renderSeedsRun(r));
         if (r.failedSeeds.length > 0) {
