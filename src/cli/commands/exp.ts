@@ -101,7 +101,7 @@ export function registerExp(program: Command, io: CliIO): void {
     .option('-n, --name <name>', 'the experiment name (default: a generated one)')
     .option('-j, --jobs <n>', 'run up to n independent stages at once', '1')
     .option('--seeds <list>', 'run once per seed (comma-separated whole numbers, e.g. 0,1,2) with RX_SEED set; recorded as <name>/s<seed>')
-    .option('--seed-jobs <n>', 'with --seeds: run up to n seeds at once, each one\'s stage output going to .rx/tmp/runs/exp/<name>/s<seed>.log', '1')
+    .option('--seed-jobs <n>', 'with --seeds: run up to n seeds at once, their stage output going to a log per seed in .rx/tmp/runs/exp/', '1')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
