@@ -197,6 +197,8 @@ export interface RecordRequest {
   message: string | ((name: string) => string);
   /** Another name to try when `name` was taken meanwhile; without it a taken name is an ExperimentExistsError. */
   nextName?: (attempt: number) => Promise<string>;
+  /** Whether `name` clashes with the experiment names on the baseline (default nameTaken). */
+  clashes?: (taken: string[], name: string) => boolean;
 }
 
 export interface RecordedExperiment {
@@ -216,7 +218,8 @@ export async function recordExperiment(repo: GitRepo, request: RecordRequest): P
     const message = typeof request.message === 'string' ? request.message : request.message(name);
     const commit = await writeCommitObject(repo, request.tree, [request.baseline], message, request.author);
     const ref = experimentRef(request.baseline, name);
-    if (!nameTaken(await experimentNames(repo, request.baseline), name) && (await createRef(repo, ref, commit))) return { name, ref, commit };
+    const clashes = request.clashes ?? nameTaken;
+    if (!clashes(await experimentNames(repo, request.baseline), name) && (await createRef(repo, ref, commit))) return { name, ref, commit };
     if (!request.nextName) throw new ExperimentExistsError(ref);
     name = await request.nextName(attempt);
   }

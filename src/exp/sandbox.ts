@@ -40,6 +40,8 @@ export interface SandboxRecord {
   message: string | ((name: string) => string);
   /** Another name to try when this one was taken meanwhile; without it that is an ExperimentExistsError. */
   nextName?: (attempt: number) => Promise<string>;
+  /** Whether the name clashes with the baseline's experiment names (default: the same name, or one it nests in or over). */
+  clashes?: (taken: string[], name: string) => boolean;
 }
 
 export interface SandboxJob<T = unknown> {

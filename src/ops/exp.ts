@@ -2,7 +2,8 @@
 // changes plus -S overrides, in a sandbox sharing the store (exp/sandbox.ts), and records the
 // result as a commit under refs/rx/exps/<baseline sha>/<name>, without moving HEAD or
 // touching the index or working tree. The rest (list, show, diff, apply, branch, rm)
-// reads and manages those refs.
+// reads and manages those refs. With --seeds, one configuration runs once per seed (RX_SEED)
+// as NAME/s<seed>, and exp show summarises such a group (exp/seeds.ts).
 import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -11,14 +12,15 @@ import { UsageError, RxError, ExitCode } from '../core/errors.js';
 import { absPath } from '../core/paths.js';
 import { compareStrings } from '../core/canonical.js';
 import { parseYaml } from '../core/yaml.js';
-import { openProject } from '../store/project.js';
+import { openProject, RX_DIR } from '../store/project.js';
 import { listCommitFiles, setRef, removeRef, refsUnder, readBlobBytes, blobOid } from '../git/tree.js';
 import { loadPipelineFrom } from '../pipeline/definition.js';
 import { parseOverride } from '../pipeline/overrides.js';
 import { flatten } from '../pipeline/values.js';
 import { getPath } from '../pipeline/template.js';
 import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
-import { headCommit, uniqueName, listExperiments, findExperiment, overrideKeys, experimentMessage, type ExpInfo } from '../exp/refs.js';
+import { headCommit, uniqueName, nameTaken, listExperiments, findExperiment, overrideKeys, experimentMessage, type ExpInfo } from '../exp/refs.js';
+import { seedExperimentName, seedGroups, summariseSeeds, groupStatsSeed, type SeedGroup, type SeedMetric } from '../exp/seeds.js';
 import { checkoutWorkspace } from '../pipeline/checkout.js';
 import type { StageOutcome } from '../pipeline/run.js';
 import { LocalExecutor } from '../exp/executors/local.js';
@@ -73,6 +75,121 @@ export async function expRun(ctx: Context, options: ExpRunOptions): Promise<ExpR
   });
   const recorded = r.recorded ?? { name, ref: '', commit: '' };
   return { ...recorded, baseline, overrides: options.overrides, stages: r.stages, failed: r.failed };
+}
+
+export interface ExpSeedRun {
+  seed: number;
+  /** NAME/s<seed>. */
+  name: string;
+  /** '' when not recorded (a stage failed). */
+  ref: string;
+  commit: string;
+  stages: StageOutcome[];
+  failed: string[];
+  /** Its metrics as exp show reads them (file:key -> number or boolean); empty when not recorded. */
+  metrics: Record<string, unknown>;
+  /** With seedJobs > 1: where its stage output went (project-relative). */
+  log?: string;
+}
+
+export interface ExpRunSeedsResult {
+  /** The group: every seed's experiment is named <group>/s<seed>. */
+  group: string;
+  baseline: string;
+  overrides: string[];
+  /** In the order of --seeds. */
+  seeds: ExpSeedRun[];
+  /** Seeds whose run failed (not recorded). */
+  failedSeeds: number[];
+  /** The bootstrap seed of the intervals: groupStatsSeed(group). */
+  statsSeed: number;
+  /** Per numeric metric of the recorded seeds: values by ascending seed and describe() of them. */
+  summary: Record<string, SeedMetric>;
+}
+
+/**
+ * One configuration (HEAD + working tree + overrides) run once per seed with RX_SEED set
+ * (recorded in the lock's env and the run-cache key, so seeds never share a cached result),
+ * each recorded as <group>/s<seed>: one after the other, or up to seedJobs at once, whose stage
+ * output then goes to a log per seed instead of the terminal. The group's name is checked free
+ * first; a seed's record also refuses a group that got experiments of another run meanwhile, so
+ * a group only ever holds one run's seeds. A failed seed is not recorded; the others still run.
+ */
+export async function expRunSeeds(ctx: Context, options: ExpRunOptions & { seeds: number[]; seedJobs?: number }): Promise<ExpRunSeedsResult> {
+  const project = await openProject(ctx.cwd);
+  const pr = projectRepo(project);
+  const { repo } = pr;
+  const baseline = await headCommit(repo);
+  options.overrides.forEach(parseOverride);
+  if (options.seeds.length === 0) throw new UsageError('--seeds needs at least one seed');
+  const slots = Math.max(1, Math.min(options.seedJobs ?? 1, options.seeds.length));
+  const nameSeed = createHash('sha256').update(`${ctx.clock.now().toISOString()}:${process.pid}:${options.overrides.join(' ')}:seeds`).digest().readUInt32BE(0);
+  let group = await uniqueName(repo, baseline, options.name, nameSeed);
+  const ours = new Set<string>();
+  // Renaming the group is one step at a time, so seeds recording at once agree on the new name.
+  let renaming: Promise<unknown> = Promise.resolve();
+  // At once, stage output would interleave: each seed's goes to its log, the terminal gets a line per seed.
+  const parallel = slots > 1;
+  const runCtx: Context = parallel ? { ...ctx, reporter: { ...ctx.reporter, info: () => {}, stageOutput: () => {} } } : ctx;
+  const executor = new LocalExecutor(runCtx, { slots });
+  const runOne = async (s: number): Promise<ExpSeedRun> => {
+    let tried = group;
+    const log = parallel ? `${RX_DIR}/tmp/runs/exp/${group}/s${s}.log` : undefined;
+    ctx.reporter.info(`seed ${s}: ${seedExperimentName(group, s)}${log ? ` (output in ${log})` : ''}`);
+    const r = await executor.run({
+      base: baseline,
+      source: 'worktree',
+      overrides: options.overrides,
+      stages: options.stages,
+      jobs: options.jobs,
+      env: { RX_SEED: String(s) },
+      kind: 'exp',
+      label: `${group}-s${s}`,
+      ...(log ? { logFile: absPath(project.root, log) } : {}),
+      record: {
+        name: seedExperimentName(group, s),
+        message: (n) => experimentMessage(`rx exp run ${n} (RX_SEED=${s})`, options.overrides),
+        // Taken: the name as for any experiment, or a group holding another run's experiments.
+        clashes: (taken, n) => nameTaken(taken, n) || taken.some((t) => t.startsWith(`${n.slice(0, n.lastIndexOf('/'))}/`) && !ours.has(t)),
+        // A generated group name another run took meanwhile is chosen again, while none of this run's seeds is recorded.
+        nextName: (attempt) => {
+          const next = renaming.then(async () => {
+            if (group === tried) {
+              if (options.name !== undefined || ours.size > 0) throw new UsageError(`experiments named ${group}/... were recorded on this baseline by another run while this one ran`, { hint: 'run it again with another -n' });
+              group = await uniqueName(repo, baseline, undefined, nameSeed + attempt);
+            }
+            tried = group;
+            return seedExperimentName(group, s);
+          });
+          renaming = next.catch(() => undefined);
+          return next;
+        },
+      },
+    });
+    if (r.recorded) ours.add(r.recorded.name);
+    if (parallel) ctx.reporter.info(`seed ${s}: ${r.recorded ? `recorded ${r.recorded.name}` : `failed: ${r.failed.join(', ')}`}`);
+    const run: ExpSeedRun = { seed: s, name: r.recorded?.name ?? seedExperimentName(group, s), ref: r.recorded?.ref ?? '', commit: r.recorded?.commit ?? '', stages: r.stages, failed: r.failed, metrics: r.recorded ? (await valuesAt(pr, r.recorded.commit)).metrics : {} };
+    if (log) run.log = log;
+    return run;
+  };
+  let runs: ExpSeedRun[] = [];
+  if (parallel) {
+    // Every seed's job is waited for: a failing one (an interrupt) must not leave others running unseen.
+    const settled = await Promise.allSettled(options.seeds.map(runOne));
+    const rejected = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    runs = settled.map((x) => (x as PromiseFulfilledResult<ExpSeedRun>).value);
+  } else for (const s of options.seeds) runs.push(await runOne(s));
+  const recorded = runs.filter((r) => r.commit !== '');
+  return {
+    group,
+    baseline,
+    overrides: options.overrides,
+    seeds: runs,
+    failedSeeds: runs.filter((r) => r.commit === '').map((r) => r.seed),
+    statsSeed: groupStatsSeed(group),
+    summary: summariseSeeds(group, recorded),
+  };
 }
 
 export async function expList(ctx: Context, options: { allBaselines?: boolean }): Promise<{ baseline?: string; experiments: ExpInfo[] }> {
@@ -131,32 +248,84 @@ async function valuesAt(pr: ProjectRepo, commit: string, extra: { file: string; 
   return { params, metrics };
 }
 
-export async function expShow(ctx: Context, options: { allBaselines?: boolean; sortBy?: string; descending?: boolean }): Promise<{ rows: ExpRow[] }> {
+export interface ExpShowResult {
+  /** HEAD (when not --all-baselines) and every experiment, seed groups' experiments included. */
+  rows: ExpRow[];
+  /** The seed groups among the experiments (NAME/s0, NAME/s1, ...), each summarised. */
+  groups: SeedGroup[];
+}
+
+/** What a table shows as one line: an experiment (or HEAD), or a seed group summarised. */
+export type ShowItem = { kind: 'experiment'; row: ExpRow } | { kind: 'group'; group: SeedGroup };
+
+/** The value --sort-by KEY names among values keyed file:key (the key alone will do). */
+function valueFor(values: Record<string, unknown>, key: string): unknown {
+  return Object.entries(values).find(([k]) => k === key || k.endsWith(`:${key}`))?.[1];
+}
+
+const rowValue = (row: ExpRow, key: string) => valueFor({ ...row.metrics, ...row.params }, key);
+/** A group sorts by the mean of a metric, or by a param all its seeds share. */
+const groupValue = (group: SeedGroup, key: string) => valueFor({ ...Object.fromEntries(Object.entries(group.metrics).map(([k, m]) => [k, m.stats.mean.estimate])), ...group.params }, key);
+
+/** Sorted by a value (stable; numbers as numbers, the rest as strings; items without one last). */
+function sortedBy<T>(items: T[], valueOf: (item: T) => unknown, descending = false): T[] {
+  const dir = descending ? -1 : 1;
+  const keyed = items.map((item) => ({ item, value: valueOf(item) }));
+  keyed.sort((a, b) => {
+    const [x, y] = [a.value, b.value];
+    if (x === undefined) return y === undefined ? 0 : 1;
+    if (y === undefined) return -1;
+    return (typeof x === 'number' && typeof y === 'number' ? x - y : compareStrings(String(x), String(y))) * dir;
+  });
+  return keyed.map((k) => k.item);
+}
+
+/** Table lines sorted by a param or metric, a group by its mean. */
+export function sortShowItems(items: ShowItem[], key: string, descending = false): ShowItem[] {
+  return sortedBy(items, (i) => (i.kind === 'experiment' ? rowValue(i.row, key) : groupValue(i.group, key)), descending);
+}
+
+/**
+ * The lines of exp show's table: with perSeed every row; else each seed group's rows are one
+ * line for the group, where its first row was (or, sorted, where its mean puts it).
+ */
+export function showItems(result: ExpShowResult, options: { perSeed?: boolean; sortBy?: string; descending?: boolean } = {}): ShowItem[] {
+  if (options.perSeed) return result.rows.map((row) => ({ kind: 'experiment', row }));
+  const member = new Map<string, SeedGroup>();
+  for (const g of result.groups) for (const e of g.experiments) member.set(`${g.baseline}\0${e.name}`, g);
+  const items: ShowItem[] = [];
+  const placed = new Set<SeedGroup>();
+  for (const row of result.rows) {
+    const g = row.name === 'HEAD' ? undefined : member.get(`${row.baseline}\0${row.name}`);
+    if (!g) items.push({ kind: 'experiment', row });
+    else if (!placed.has(g)) {
+      placed.add(g);
+      items.push({ kind: 'group', group: g });
+    }
+  }
+  return options.sortBy ? sortShowItems(items, options.sortBy, options.descending) : items;
+}
+
+export async function expShow(ctx: Context, options: { allBaselines?: boolean; sortBy?: string; descending?: boolean }): Promise<ExpShowResult> {
   const project = await openProject(ctx.cwd);
   const pr = projectRepo(project);
   const baseline = options.allBaselines ? undefined : await headCommit(pr.repo);
-  const rows: ExpRow[] = [];
+  let rows: ExpRow[] = [];
   const experiments = await listExperiments(pr, baseline);
   const extra = overrideKeys(experiments.flatMap((e) => e.overrides));
   if (baseline) rows.push({ name: 'HEAD', commit: baseline, baseline, ...(await valuesAt(pr, baseline, extra)) });
-  for (const e of experiments) rows.push({ name: e.name, commit: e.commit, baseline: e.baseline, ...(await valuesAt(pr, e.commit, extra)) });
+  const expRows: ExpRow[] = [];
+  for (const e of experiments) expRows.push({ name: e.name, commit: e.commit, baseline: e.baseline, ...(await valuesAt(pr, e.commit, extra)) });
+  rows.push(...expRows);
+  let { groups } = seedGroups(expRows);
   if (options.sortBy) {
     const key = options.sortBy;
-    const pick = (r: ExpRow) => {
-      const hit = Object.entries({ ...r.metrics, ...r.params }).find(([k]) => k === key || k.endsWith(`:${key}`));
-      return hit?.[1];
-    };
-    if (!rows.some((r) => pick(r) !== undefined)) throw new UsageError(`--sort-by ${key}: no experiment has that param or metric`);
-    const dir = options.descending ? -1 : 1;
-    rows.sort((a, b) => {
-      const x = pick(a);
-      const y = pick(b);
-      if (x === undefined) return 1;
-      if (y === undefined) return -1;
-      return (typeof x === 'number' && typeof y === 'number' ? x - y : compareStrings(String(x), String(y))) * dir;
-    });
+    // A group's values come from its rows: no row with the key, no group with it either.
+    if (!rows.some((r) => rowValue(r, key) !== undefined)) throw new UsageError(`--sort-by ${key}: no experiment has that param or metric`);
+    rows = sortedBy(rows, (r) => rowValue(r, key), options.descending);
+    groups = sortedBy(groups, (g) => groupValue(g, key), options.descending);
   }
-  return { rows };
+  return { rows, groups };
 }
 
 /** Writes an experiment's files into the working tree and restores its data and outputs. */

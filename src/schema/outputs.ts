@@ -408,6 +408,49 @@ export const expRunOutputSchema = {
   properties: { name: str, ref: str, commit: str, baseline: str, overrides: strArr, stages: { type: 'array', items: stageOutcome }, failed: strArr },
 } as const;
 
+const num = { type: 'number' } as const;
+const interval = { type: 'object', additionalProperties: false, required: ['low', 'high'], properties: { low: num, high: num } } as const;
+const bootstrapResult = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['estimate', 'percentile', 'bca', 'level', 'resamples', 'seed'],
+  properties: { estimate: num, percentile: interval, bca: interval, level: num, resamples: int, seed: int },
+} as const;
+/** search/stats.ts describe(): n, mean and IQM with their bootstrap intervals, sample sd. */
+const seedStats = { type: 'object', additionalProperties: false, required: ['n', 'mean', 'iqm', 'sd'], properties: { n: int, mean: bootstrapResult, iqm: bootstrapResult, sd: num } } as const;
+/** One metric of a seed group: its values by ascending seed, and describe() of them. */
+const seedMetric = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['seeds', 'values', 'stats'],
+  properties: { seeds: { type: 'array', items: int }, values: { type: 'array', items: num }, stats: seedStats },
+} as const;
+const seedSummary = { type: 'object', additionalProperties: seedMetric } as const;
+
+export const expRunSeedsOutputSchema = {
+  $id: 'rx/out/exp-run-seeds.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['group', 'baseline', 'overrides', 'seeds', 'failedSeeds', 'statsSeed', 'summary'],
+  properties: {
+    group: str,
+    baseline: str,
+    overrides: strArr,
+    seeds: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['seed', 'name', 'ref', 'commit', 'stages', 'failed', 'metrics'],
+        properties: { seed: int, name: str, ref: str, commit: str, stages: { type: 'array', items: stageOutcome }, failed: strArr, metrics: { type: 'object' }, log: str },
+      },
+    },
+    failedSeeds: { type: 'array', items: int },
+    statsSeed: int,
+    summary: seedSummary,
+  },
+} as const;
+
 export const expListOutputSchema = {
   $id: 'rx/out/exp-list.json',
   type: 'object',
@@ -420,7 +463,7 @@ export const expShowOutputSchema = {
   $id: 'rx/out/exp-show.json',
   type: 'object',
   additionalProperties: false,
-  required: ['rows'],
+  required: ['rows', 'groups'],
   properties: {
     rows: {
       type: 'array',
@@ -429,6 +472,25 @@ export const expShowOutputSchema = {
         additionalProperties: false,
         required: ['name', 'commit', 'baseline', 'params', 'metrics'],
         properties: { name: str, commit: str, baseline: str, params: { type: 'object' }, metrics: { type: 'object' } },
+      },
+    },
+    groups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'baseline', 'statsSeed', 'experiments', 'params', 'metrics'],
+        properties: {
+          name: str,
+          baseline: str,
+          statsSeed: int,
+          experiments: {
+            type: 'array',
+            items: { type: 'object', additionalProperties: false, required: ['seed', 'name', 'commit', 'metrics'], properties: { seed: int, name: str, commit: str, metrics: { type: 'object' } } },
+          },
+          params: { type: 'object' },
+          metrics: seedSummary,
+        },
       },
     },
   },
