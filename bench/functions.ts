@@ -2,6 +2,8 @@
 // functions on their usual domains (Surjanovic & Bingham's Virtual Library of Simulation
 // Experiments), each with its known minimum and a minimiser. bench/optuna_runner.py holds the
 // same formulas; the bench checks both give the same values before it compares samplers.
+// Also the noisy variant's spread and keyed normal draws (the end of this file).
+import { createHash } from 'node:crypto';
 
 export interface TestFunction {
   name: string;
@@ -100,3 +102,52 @@ export const TEST_FUNCTIONS: TestFunction[] = [
   { name: 'levy4', bounds: repeat(4, [-10, 10]), f: levy, minimum: 0, argmin: [1, 1, 1, 1] },
   { name: 'ackley4', bounds: repeat(4, [-32.768, 32.768]), f: ackley, minimum: 0, argmin: [0, 0, 0, 0] },
 ];
+
+// ---------------------------------------------------------------------------------------
+// The noisy variant (bench/search.ts's NOISY section): observed = f(x) + sd_f * z, with sd_f a
+// fixed fraction of f's spread over its domain and z a standard normal keyed by the bench
+// seed, the evaluation seed and the configuration. bench/optuna_runner.py mirrors noiseNormal
+// bit for bit (the bench checks it at probe points); it is handed the sd values, never
+// recomputes them.
+
+/** A seeded uniform stream on [0, 1) (mulberry32): the points the spread is measured on. */
+function uniformStream(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * The typical spread of f over its domain: the standard deviation (n - 1 denominator) of f
+ * at `points` uniform random points of the box, drawn from a stream seeded with `seed`.
+ */
+export function spreadOf(fn: Pick<TestFunction, 'bounds' | 'f'>, points: number, seed: number): number {
+  const next = uniformStream(seed);
+  const values: number[] = [];
+  for (let i = 0; i < points; i++) values.push(fn.f(fn.bounds.map(([lo, hi]) => lo + next() * (hi - lo))));
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
+/**
+ * A standard normal draw keyed by (bench seed, evaluation seed, configuration): sha256 over
+ * the two seeds as little-endian uint32 and the coordinates as little-endian float64, its
+ * first two 64-bit words (little-endian) turned into uniforms in (0, 1) with 53 bits, then
+ * Box-Muller. The same key always gives the same draw, in either language.
+ */
+export function noiseNormal(benchSeed: number, evalSeed: number, x: readonly number[]): number {
+  const buf = Buffer.alloc(8 + 8 * x.length);
+  buf.writeUInt32LE(benchSeed >>> 0, 0);
+  buf.writeUInt32LE(evalSeed >>> 0, 4);
+  x.forEach((v, i) => buf.writeDoubleLE(v, 8 + 8 * i));
+  const digest = createHash('sha256').update(buf).digest();
+  const unit = (offset: number) => (Number(digest.readBigUInt64LE(offset) >> 11n) + 0.5) / 2 ** 53;
+  const u1 = unit(0);
+  const u2 = unit(8);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}

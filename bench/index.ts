@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ADD_DIR_METHOD, ADD_FILE_METHOD, benchAddDir, benchAddFile, type ToolSet } from './add.js';
 import { HISTORY_METHOD, benchHistory } from './repro-rev.js';
 import { REPRO_METHOD, benchRepro } from './repro.js';
-import { SEARCH_METHOD, benchSearch } from './search.js';
+import { SEARCH_METHOD, SEARCH_NOISY_METHOD, benchSearch } from './search.js';
 import { STATUS_METHOD, benchStatus } from './status.js';
 import { TRAIN_METHOD, benchTrain, FASHION_METHOD, benchFashion } from './train.js';
 import {
@@ -46,7 +46,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'history', run: () => benchHistory(), method: HISTORY_METHOD },
   { name: 'train', run: () => benchTrain(), method: TRAIN_METHOD },
   { name: 'fashion', run: () => benchFashion(), method: FASHION_METHOD },
-  { name: 'search', run: () => benchSearch(), method: SEARCH_METHOD },
+  { name: 'search', run: () => benchSearch(), method: [...SEARCH_METHOD, ...SEARCH_NOISY_METHOD] },
 ];
 
 const TOOLS = [

@@ -5,8 +5,15 @@
 # the last suggestion (study.ask with the search space, after trials-1 told trials, measured
 # with time.perf_counter), and the functions' values at the probe points the bench sends, so
 # the bench can check these formulas agree with its own before comparing anything.
+#
+# A job with "mode": "noisy" is the bench's NOISY section instead: TPESampler(seed=s) sees
+# f(x) + sd * noise_normal(s, 0, x) (one evaluation per trial, evaluation seed 0; sd as the
+# bench sends it), and for each requested n_trials the bench gets study.best_trial's params
+# (lowest observed value), plus noise_normal at the bench's probe keys.
+import hashlib
 import json
 import math
+import struct
 import sys
 import time
 import warnings
@@ -110,8 +117,55 @@ def run(fn, bounds, sampler_name, seed, trials):
     return best, last_ask
 
 
+def noise_normal(bench_seed, eval_seed, x):
+    """bench/functions.ts noiseNormal: sha256 over <II then <d per coordinate, Box-Muller."""
+    data = struct.pack("<II", bench_seed & 0xFFFFFFFF, eval_seed & 0xFFFFFFFF) + struct.pack(f"<{len(x)}d", *x)
+    digest = hashlib.sha256(data).digest()
+    u1, u2 = (((w >> 11) + 0.5) / 2**53 for w in struct.unpack("<QQ", digest[:16]))
+    return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+
+
+def run_noisy(fn, bounds, sd, seed, n_trials):
+    """TPE on the noisy objective for max(n_trials) trials; the best trial of each prefix.
+
+    TPESampler never sees the study's length (its RandomState advances trial by trial and its
+    start-up count is a count of finished trials), so the first n trials of this study are the
+    trials of a study run for n: the lowest observed value among them (the first on ties, as
+    study.best_trial keeps it) is that study's best_trial.
+    """
+    dists = {f"x{i}": optuna.distributions.FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(bounds)}
+    study = optuna.create_study(direction="minimize", sampler=make_sampler("tpe", seed))
+    best_by_n = {}
+    best = None
+    wanted = set(n_trials)
+    for n in range(1, max(n_trials) + 1):
+        trial = study.ask(fixed_distributions=dists)
+        x = [trial.params[f"x{i}"] for i in range(len(bounds))]
+        observed = fn(x) + sd * noise_normal(seed, 0, x)
+        study.tell(trial, observed)
+        if best is None or observed < best[1]:
+            best = (x, observed)
+        if n in wanted:
+            best_by_n[n] = {"x": best[0], "observed": best[1]}
+    return best_by_n
+
+
+def main_noisy(job):
+    out = {"optuna": optuna.__version__, "noise_probes": [noise_normal(p["seed"], p["eval_seed"], p["x"]) for p in job["noise_probes"]], "runs": []}
+    for spec in job["functions"]:
+        fn = FUNCTIONS[spec["name"]]
+        for run_spec in spec["runs"]:
+            seed = run_spec["seed"]
+            for n, best in run_noisy(fn, spec["bounds"], spec["sd"], seed, run_spec["n_trials"]).items():
+                out["runs"].append({"function": spec["name"], "seed": seed, "n_trials": n, "x": best["x"], "observed": best["observed"]})
+    print(json.dumps(out))
+
+
 def main():
     job = json.load(sys.stdin)
+    if job.get("mode") == "noisy":
+        main_noisy(job)
+        return
     out = {"optuna": optuna.__version__, "probes": {}, "runs": []}
     for spec in job["functions"]:
         fn = FUNCTIONS[spec["name"]]

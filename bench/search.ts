@@ -3,14 +3,16 @@
 // every function, seed and sampler minimises for TRIALS trials one after another; the score is
 // the median over seeds of the best value found (lower is better). Speed is the time of the last
 // suggestion (trial TRIALS, conditioned on TRIALS-1 results). Optuna runs in one python3 process
-// (bench/optuna_runner.py, Debian's python3-optuna, installed when missing).
+// (bench/optuna_runner.py, Debian's python3-optuna, installed when missing). Then NOISY: the
+// same functions with Gaussian noise, rx's search schedule (paired seeds, racing) against
+// Optuna's TPE on as many evaluations, scored by the true f at the winner each returns.
 //
 // Seeds: 10, or 3 with `--quick` (standalone: node --import tsx bench/search.ts --quick) or
 // RX_BENCH_SEARCH_SEEDS=<n>.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TEST_FUNCTIONS, type TestFunction } from './functions.js';
+import { TEST_FUNCTIONS, noiseNormal, spreadOf, type TestFunction } from './functions.js';
 import { BENCH_DIR, REPO_ROOT, fmtSeconds, say, step, withRatios, type Row } from './lib.js';
 
 const S = 'search';
@@ -326,7 +328,273 @@ export async function benchSearch(): Promise<Row[]> {
     latency.push(v === undefined ? { scenario: tpeRow.scenario, tool: `optuna${optunaVersion} ${s}`, role, note: optunaProblem } : { scenario: tpeRow.scenario, tool: `optuna${optunaVersion} ${s} (${fmtMs(v)})`, role, m: { seconds: v } });
   }
   rows.push(...withRatios(latency));
+  rows.push(...(await benchSearchNoisy(seeds)));
   return rows;
+}
+
+// ---------------------------------------------------------------------------------------
+// NOISY: the same functions observed through Gaussian noise. rx drives its real search
+// schedule (dist/search/schedule.js) with paired seeds and racing; Optuna's TPE gets one
+// evaluation per trial and as many trials as rx used evaluations. Both are scored by the true
+// (noise-free) f at the configuration they return.
+
+/** sd_f = NOISE_FRACTION x the spread of f (spreadOf over NOISE_SPREAD_POINTS points, seed NOISE_SPREAD_SEED). */
+const NOISE_FRACTION = 0.1;
+const NOISE_SPREAD_POINTS = 1000;
+const NOISE_SPREAD_SEED = 1;
+/** Evaluations (base + racing) each noisy search should land near. */
+const NOISY_EVALS = 80;
+const NOISY_SEEDS = [0, 1];
+const NOISY_RACING = { maxSeeds: 6, alpha: 0.05, top: 4 };
+/**
+ * Trials of each noisy rx search: 2 seeds each, and racing adds at most (maxSeeds - 2) seeds
+ * to at most `top` contenders (16 runs), so 32 trials give 64 to 80 evaluations.
+ */
+const NOISY_TRIALS = (NOISY_EVALS - (NOISY_RACING.maxSeeds - NOISY_SEEDS.length) * NOISY_RACING.top) / NOISY_SEEDS.length;
+const NOISY_METHODS = ['tpe', 'auto'] as const;
+type NoisyMethod = (typeof NOISY_METHODS)[number];
+const TARGET_NOISY_WINS = 4;
+
+export const SEARCH_NOISY_METHOD = [
+  `search noisy: observed = f(x) + sd_f * z, sd_f = ${NOISE_FRACTION * 100}% of the standard deviation of f over ${NOISE_SPREAD_POINTS} uniform points of its`,
+  `  domain (seed ${NOISE_SPREAD_SEED}, computed once in bench/functions.ts and handed to Optuna's side); z ~ N(0,1) keyed by (bench seed,`,
+  '  evaluation seed, configuration) through sha256 (bench/functions.ts noiseNormal, mirrored and checked in optuna_runner.py).',
+  `  rx: the search schedule from the build (dist/search/schedule.js) in-process, method tpe (and auto), seeds [${NOISY_SEEDS.join(', ')}] per trial,`,
+  `  ${NOISY_TRIALS} trials, racing ${JSON.stringify(NOISY_RACING)}; evaluations = result lines of the ledger (near ${NOISY_EVALS}); winner = the end`,
+  '  line\'s best.config. Optuna 3.1 TPESampler(seed): one evaluation per trial (evaluation seed 0), n_trials = the evaluations rx',
+  '  used on that (function, seed); winner = study.best_trial (lowest observed value). Score: true f at the winner, median over',
+  '  seeds; a win is a median strictly below Optuna\'s.',
+];
+
+/** The parts of dist/search this section drives (bench/ names src/ modules only by URL). */
+interface ScheduleModules {
+  Schedule: new (spec: unknown, header: unknown, samplers: unknown) => {
+    next(lookup: (trial: number, seed: number) => unknown): { event: { type: string; best?: { config: Record<string, unknown> } | null } } | { wait: unknown } | { done: true };
+    apply(event: unknown): void;
+    configOf(trial: number): Record<string, unknown> | undefined;
+    readonly events: readonly { type: string }[];
+  };
+  headerFor: (spec: unknown, baseline: string, samplers: unknown) => unknown;
+  samplerSetFor: (methods: readonly string[]) => unknown;
+}
+
+async function loadScheduleModules(): Promise<ScheduleModules | string> {
+  const load = async (name: string) => (await import(pathToFileURL(path.join(REPO_ROOT, 'dist', 'search', `${name}.js`)).href)) as Record<string, unknown>;
+  try {
+    const schedule = await load('schedule');
+    const samplers = await load('samplers');
+    const mods = { Schedule: schedule.Schedule, headerFor: schedule.headerFor, samplerSetFor: samplers.samplerSetFor };
+    const missing = Object.entries(mods).filter(([, v]) => typeof v !== 'function').map(([k]) => k);
+    if (missing.length > 0) return `dist/search lacks ${missing.join(', ')}`;
+    return mods as ScheduleModules;
+  } catch (err) {
+    return `cannot load dist/search/schedule.js: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
+function xOf(fn: TestFunction, config: Record<string, unknown>, what: string): number[] {
+  const x = fn.bounds.map((_, i) => config[`x${i}`]);
+  if (!x.every((v): v is number => typeof v === 'number' && Number.isFinite(v))) throw new Error(`${what} of ${fn.name}: config ${JSON.stringify(config)} lacks a number for x0..x${fn.bounds.length - 1}`);
+  return x;
+}
+
+interface NoisyRun {
+  /** True f at the winner. */
+  value: number;
+  evals: number;
+}
+
+/** One rx search on the noisy function, driven line by line with results computed on demand. */
+function runRxNoisy(mods: ScheduleModules, method: NoisyMethod, fn: TestFunction, sd: number, seed: number): NoisyRun {
+  const spec = {
+    name: `bench-${fn.name}`,
+    hash: `sha256:${'0'.repeat(64)}`,
+    objective: { metric: 'value.json:value', direction: 'minimize' },
+    seed,
+    seeds: NOISY_SEEDS,
+    parallel: 1,
+    budget: { trials: NOISY_TRIALS },
+    stop: {},
+    phases: [{ method }],
+    space: spaceOf(fn),
+    racing: NOISY_RACING,
+  };
+  const samplers = mods.samplerSetFor([method]);
+  const schedule = new mods.Schedule(spec, mods.headerFor(spec, '0'.repeat(40), samplers), samplers);
+  const lookup = (trial: number, evalSeed: number) => {
+    const x = xOf(fn, schedule.configOf(trial)!, `trial ${trial}`);
+    return { status: 'complete', ref: `bench/${trial}-s${evalSeed}`, value: fn.f(x) + sd * noiseNormal(seed, evalSeed, x) };
+  };
+  for (;;) {
+    const step = schedule.next(lookup);
+    if ('done' in step) break;
+    if ('wait' in step) throw new Error(`the schedule of ${fn.name} waits for ${JSON.stringify(step.wait)} though every result is at hand`);
+    schedule.apply(step.event);
+  }
+  const end = schedule.events[schedule.events.length - 1] as { type: string; best?: { config: Record<string, unknown> } | null };
+  if (end.type !== 'end' || !end.best) throw new Error(`the search of ${fn.name} ended without a best configuration`);
+  return { value: fn.f(xOf(fn, end.best.config, 'the winner')), evals: schedule.events.filter((e) => e.type === 'result').length };
+}
+
+interface OptunaNoisyOutput {
+  optuna: string;
+  noise_probes: number[];
+  runs: { function: string; seed: number; n_trials: number; x: number[]; observed: number }[];
+}
+
+/** Keys the noise is checked at on both sides: each function's probes on evaluation seeds 0 and 3. */
+function noiseProbes(): { seed: number; eval_seed: number; x: number[] }[] {
+  return TEST_FUNCTIONS.flatMap((f, i) => probesOf(f).flatMap((x) => [{ seed: i, eval_seed: 0, x }, { seed: 7 + i, eval_seed: 3, x }]));
+}
+
+function runOptunaNoisy(sd: Map<string, number>, trialsWanted: Map<string, Map<number, number[]>>): OptunaNoisyOutput | string {
+  const python = pythonWithOptuna();
+  if (!python) return 'no python3 with Optuna';
+  const probes = noiseProbes();
+  const job = {
+    mode: 'noisy',
+    noise_probes: probes,
+    functions: TEST_FUNCTIONS.map((f) => ({
+      name: f.name,
+      bounds: f.bounds,
+      sd: sd.get(f.name)!,
+      runs: [...(trialsWanted.get(f.name) ?? new Map<number, number[]>())].map(([seed, n]) => ({ seed, n_trials: [...new Set(n)].sort((a, b) => a - b) })),
+    })),
+  };
+  const r = spawnSync(python, [path.join(BENCH_DIR, 'optuna_runner.py')], { input: JSON.stringify(job), encoding: 'utf8', timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) return `optuna_runner.py (noisy) failed: ${(r.stderr || '').trim().split('\n').pop() ?? `exit ${r.status ?? r.signal}`}`;
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as OptunaNoisyOutput;
+  const bad = probes.findIndex((p, i) => !(Math.abs(noiseNormal(p.seed, p.eval_seed, p.x) - out.noise_probes[i]!) <= 1e-12));
+  if (bad >= 0) return `bench/optuna_runner.py's noise_normal disagrees with bench/functions.ts at probe ${bad}: ${out.noise_probes[bad]} vs ${noiseNormal(probes[bad]!.seed, probes[bad]!.eval_seed, probes[bad]!.x)}`;
+  return out;
+}
+
+function fmtRange(xs: readonly number[]): string {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return lo === hi ? String(lo) : `${lo}-${hi}`;
+}
+
+async function benchSearchNoisy(seeds: number[]): Promise<Row[]> {
+  const scenario = 'search noisy (wins vs optuna tpe)';
+  const sd = new Map(TEST_FUNCTIONS.map((f) => [f.name, NOISE_FRACTION * spreadOf(f, NOISE_SPREAD_POINTS, NOISE_SPREAD_SEED)]));
+  step(S, `noisy: ${TEST_FUNCTIONS.length} functions x ${seeds.length} seeds, rx ${NOISY_METHODS.join('/')} with seeds [${NOISY_SEEDS.join(', ')}] and racing, ${NOISY_TRIALS} trials (~${NOISY_EVALS} evaluations)`);
+  const mods = await loadScheduleModules();
+  // rx: per (method, function) the true value at the winner and the evaluations, seed by seed.
+  const rxRuns = new Map<string, NoisyRun[]>();
+  const rxSeconds = new Map<NoisyMethod, number>();
+  const rxProblem = new Map<NoisyMethod, string>();
+  for (const method of NOISY_METHODS) {
+    if (typeof mods === 'string') {
+      rxProblem.set(method, mods);
+      continue;
+    }
+    const started = performance.now();
+    try {
+      for (const fn of TEST_FUNCTIONS) rxRuns.set(`${method}/${fn.name}`, seeds.map((seed) => runRxNoisy(mods, method, fn, sd.get(fn.name)!, seed)));
+      rxSeconds.set(method, (performance.now() - started) / 1000);
+      step(S, `noisy rx ${method}: ${fmtSeconds(rxSeconds.get(method)!)} s for ${TEST_FUNCTIONS.length * seeds.length} searches`);
+    } catch (err) {
+      rxProblem.set(method, `failed: ${(err as Error).message.split('\n')[0]}`);
+      step(S, `noisy rx ${method}: FAILED ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (typeof mods === 'string') step(S, `noisy rx: n/a (${mods})`);
+
+  // Optuna: one study per (function, seed), read at every evaluation count an rx method used there.
+  const wanted = new Map<string, Map<number, number[]>>();
+  for (const method of NOISY_METHODS) {
+    if (rxProblem.has(method)) continue;
+    for (const fn of TEST_FUNCTIONS) {
+      const bySeed = wanted.get(fn.name) ?? new Map<number, number[]>();
+      rxRuns.get(`${method}/${fn.name}`)!.forEach((r, i) => bySeed.set(seeds[i]!, [...(bySeed.get(seeds[i]!) ?? []), r.evals]));
+      wanted.set(fn.name, bySeed);
+    }
+  }
+  const started = performance.now();
+  const optuna = wanted.size === 0 ? 'no rx search to match' : runOptunaNoisy(sd, wanted);
+  const optunaSeconds = (performance.now() - started) / 1000;
+  const optunaProblem = typeof optuna === 'string' ? optuna : undefined;
+  const optunaTrue = new Map<string, number>();
+  if (typeof optuna === 'string') step(S, `noisy Optuna: n/a (${optuna})`);
+  else {
+    for (const r of optuna.runs) {
+      const fn = TEST_FUNCTIONS.find((f) => f.name === r.function)!;
+      optunaTrue.set(`${r.function}/${r.seed}/${r.n_trials}`, fn.f(r.x));
+    }
+    step(S, `noisy Optuna ${optuna.optuna}: ${fmtSeconds(optunaSeconds)} s for ${TEST_FUNCTIONS.length * seeds.length} studies (python start-up included)`);
+  }
+
+  const rxMedian = (m: NoisyMethod, f: string) => (rxProblem.has(m) ? undefined : median(rxRuns.get(`${m}/${f}`)!.map((r) => r.value)));
+  /** Optuna's median true value with each seed's n_trials matched to method m's evaluations there. */
+  const optunaMedian = (m: NoisyMethod, f: string) => {
+    if (rxProblem.has(m) || optunaProblem) return undefined;
+    return median(rxRuns.get(`${m}/${f}`)!.map((r, i) => optunaTrue.get(`${f}/${seeds[i]}/${r.evals}`)!));
+  };
+  const wins = (m: NoisyMethod) => {
+    if (rxProblem.has(m) || optunaProblem) return undefined;
+    return TEST_FUNCTIONS.filter((f) => rxMedian(m, f.name)! < optunaMedian(m, f.name)!).length;
+  };
+  /** Regret ratio (rx - minimum) / (optuna - minimum): below 1, rx's winner is truly better. */
+  const ratio = (m: NoisyMethod, f: TestFunction) => {
+    const a = rxMedian(m, f.name);
+    const b = optunaMedian(m, f.name);
+    if (a === undefined || b === undefined) return 'n/a';
+    const rb = b - f.minimum;
+    return rb <= 0 ? 'n/a' : ((a - f.minimum) / rb).toFixed(2);
+  };
+  const mark = (m: NoisyMethod, f: string) => {
+    const v = rxMedian(m, f);
+    const o = optunaMedian(m, f);
+    return `${fmtValue(v)}${v !== undefined && o !== undefined && v < o ? '*' : ' '}`;
+  };
+  const evals = (m: NoisyMethod, f: string) => (rxProblem.has(m) ? 'n/a' : fmtRange(rxRuns.get(`${m}/${f}`)!.map((r) => r.evals)));
+  const winsText = (w: number | undefined) => (w === undefined ? 'n/a' : `${w}/${TEST_FUNCTIONS.length}`);
+
+  say('');
+  say(`  search noisy: median over ${seeds.length} seeds of the TRUE f at the returned winner (lower is better; * = below Optuna TPE`);
+  say(`  with as many evaluations; ratio = regret (f - minimum) of rx / of Optuna, < 1: rx better)`);
+  const lines = table(
+    ['function', 'minimum', 'noise sd', 'evals', 'rx tpe+race', 'optuna tpe', 'ratio', 'evals', 'rx auto+race', 'optuna tpe', 'ratio'],
+    [
+      ...TEST_FUNCTIONS.map((f) => [
+        f.name,
+        fmtValue(f.minimum),
+        fmtValue(sd.get(f.name)),
+        evals('tpe', f.name),
+        mark('tpe', f.name),
+        fmtValue(optunaMedian('tpe', f.name)),
+        ratio('tpe', f),
+        evals('auto', f.name),
+        mark('auto', f.name),
+        fmtValue(optunaMedian('auto', f.name)),
+        ratio('auto', f),
+      ]),
+      ['wins vs optuna tpe', '', '', '', winsText(wins('tpe')), '', '', '', winsText(wins('auto')), '', ''],
+    ],
+  );
+  for (const l of lines) say(`  ${l}`);
+  const tpeWins = wins('tpe');
+  say(`  target: rx tpe with racing below Optuna TPE on >= ${TARGET_NOISY_WINS}/${TEST_FUNCTIONS.length} noisy functions: ${winsText(tpeWins)} ${tpeWins === undefined ? 'n/a' : tpeWins >= TARGET_NOISY_WINS ? 'PASS' : 'MISS'}`);
+  if (seeds.length < FULL_SEEDS) say(`  note: ${seeds.length} seeds (quick run); the target is meant for ${FULL_SEEDS}`);
+  say('');
+
+  // Summary rows: the wins, with each side's time for all its noisy searches (ratio: Optuna / rx tpe).
+  const rows: Row[] = NOISY_METHODS.map((m) => {
+    const row: Row = { scenario, tool: `rx ${m} + racing`, role: m === 'tpe' ? 'rx' : 'info' };
+    if (m === 'tpe') row.target = { kind: 'count', min: TARGET_NOISY_WINS, of: TEST_FUNCTIONS.length, label: `>= ${TARGET_NOISY_WINS}/${TEST_FUNCTIONS.length} functions` };
+    if (rxProblem.has(m)) row.note = rxProblem.get(m);
+    else row.m = { seconds: rxSeconds.get(m)! };
+    const w = wins(m);
+    if (w !== undefined) row.count = w;
+    else if (optunaProblem && !row.note) row.note = optunaProblem;
+    return row;
+  });
+  const optunaRow: Row = { scenario, tool: `optuna${typeof optuna === 'string' ? '' : ` ${optuna.optuna}`} tpe`, role: 'ref' };
+  if (optunaProblem) optunaRow.note = optunaProblem;
+  else optunaRow.m = { seconds: optunaSeconds };
+  rows.push(optunaRow);
+  return withRatios(rows);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(BENCH_DIR, 'search.ts')) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { TEST_FUNCTIONS } from '../bench/functions.js';
+import { TEST_FUNCTIONS, noiseNormal, spreadOf } from '../bench/functions.js';
 
 // Deterministic points in a box (a linear congruential stream, not Math.random).
 function* points(bounds: [number, number][], n: number, seed: number): Generator<number[]> {
@@ -35,4 +35,36 @@ t.test('the values the formulas give at fixed points (Virtual Library of Simulat
   t.ok(Math.abs(byName.get('ackley4')!([1, 1, 1, 1]) - 3.6253849384403627) < 1e-12);
   t.ok(Math.abs(byName.get('styblinski-tang4')!([0, 0, 0, 0])) === 0);
   t.ok(Math.abs(byName.get('styblinski-tang4')!([-2.903534, -2.903534, -2.903534, -2.903534]) / 4 - -39.16617) < 1e-4);
+});
+
+t.test('spreadOf: the standard deviation of f over seeded uniform points of the box', async (t) => {
+  const unit: [number, number][] = [[0, 1]];
+  t.equal(spreadOf({ bounds: unit, f: () => 4 }, 1000, 1), 0, 'a constant has no spread');
+  const identity = spreadOf({ bounds: unit, f: (x) => x[0]! }, 1000, 1);
+  t.ok(Math.abs(identity - 1 / Math.sqrt(12)) < 0.02, `x on [0, 1]: ${identity}, uniform sd ${1 / Math.sqrt(12)}`);
+  const affine = spreadOf({ bounds: unit, f: (x) => 3 * x[0]! + 7 }, 1000, 1);
+  t.ok(Math.abs(affine - 3 * identity) < 1e-12, 'the same points: 3x + 7 spreads 3 times as much as x');
+  const wide = spreadOf({ bounds: [[-5, 15]], f: (x) => x[0]! }, 1000, 1);
+  t.ok(Math.abs(wide - 20 * identity) < 1e-9, 'the points scale with the box');
+  t.equal(spreadOf(TEST_FUNCTIONS[0]!, 1000, 1), spreadOf(TEST_FUNCTIONS[0]!, 1000, 1), 'the same seed, the same value');
+  t.not(spreadOf(TEST_FUNCTIONS[0]!, 1000, 1), spreadOf(TEST_FUNCTIONS[0]!, 1000, 2), 'another seed, other points');
+});
+
+t.test('noiseNormal: a standard normal keyed by bench seed, evaluation seed and configuration', async (t) => {
+  // The value bench/optuna_runner.py's noise_normal(3, 1, [0.5, -2.25, 1e-7]) prints.
+  t.equal(noiseNormal(3, 1, [0.5, -2.25, 1e-7]), -1.2058893431365563);
+  t.equal(noiseNormal(3, 1, [0.5, -2.25, 1e-7]), noiseNormal(3, 1, [0.5, -2.25, 1e-7]), 'the same key, the same draw');
+  const base = noiseNormal(3, 1, [0.5, -2.25]);
+  t.not(noiseNormal(4, 1, [0.5, -2.25]), base, 'the bench seed is part of the key');
+  t.not(noiseNormal(3, 2, [0.5, -2.25]), base, 'the evaluation seed is part of the key');
+  t.not(noiseNormal(3, 1, [0.5, -2.25 + 2 ** -50]), base, 'the last bit of a coordinate is part of the key');
+  t.not(noiseNormal(3, 1, [-2.25, 0.5]), base, 'the order of the coordinates is part of the key');
+  const draws: number[] = [];
+  for (let seed = 0; seed < 4; seed++) for (let i = 0; i < 1000; i++) draws.push(noiseNormal(seed, i % 6, [i / 1000, Math.sin(i)]));
+  const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+  const sd = Math.sqrt(draws.reduce((a, v) => a + (v - mean) ** 2, 0) / (draws.length - 1));
+  t.ok(Math.abs(mean) < 0.1, `mean of ${draws.length} draws: ${mean}`);
+  t.ok(Math.abs(sd - 1) < 0.07, `sd: ${sd}`);
+  const beyond2 = draws.filter((z) => Math.abs(z) > 2).length / draws.length;
+  t.ok(Math.abs(beyond2 - 0.0455) < 0.015, `share beyond 2 sd: ${beyond2}`);
 });
