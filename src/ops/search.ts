@@ -314,7 +314,7 @@ export async function searchReplay(ctx: Context, options: { name: string }): Pro
   return { ledger: o.ledger, ...replaySchedule(parsed, o.spec, samplerSetFor(o.spec.phases.map((p) => p.method)), o.ledger) };
 }
 
-/** The evidence of a search (src/search/report.ts), optionally written to a file (Markdown or JSON by its name). */
+/** The evidence of a search (src/search/report.ts) from its ledger, which must belong to the spec as it is now. */
 export async function searchReport(ctx: Context, options: { name: string }): Promise<{ ledger: string; report: SearchReport }> {
   const o = await open(ctx, options.name);
   const parsed = await readLedgerFile(absPath(o.project.root, o.ledger), o.ledger);
