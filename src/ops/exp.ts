@@ -150,7 +150,14 @@ export async function expRunSeeds(ctx: Context, options: ExpRunOptions & { seeds
         name: seedExperimentName(group, s),
         message: (n) => experimentMessage(`rx exp run ${n} (RX_SEED=${s})`, options.overrides),
         // Taken: the name as for any experiment, or a group holding another run's experiments.
-        clashes: (taken, n) => nameTaken(taken, n) || taken.some((t) => t.startsWith(`${n.slice(0, n.lastIndexOf('/'))}/`) && !ours.has(t)),
+        // This run's own seeds may be recorded at any moment by the other slots (--seed-jobs),
+        // before `ours` hears of them: a name of this run's seed list is never another run's sign
+        // (another run that took one of them is caught when that seed is recorded, by nameTaken).
+        clashes: (taken, n) => {
+          const prefix = n.slice(0, n.lastIndexOf('/'));
+          const mine = new Set(options.seeds.map((x) => seedExperimentName(prefix, x)));
+          return nameTaken(taken, n) || taken.some((t) => t.startsWith(`${prefix}/`) && !ours.has(t) && !mine.has(t));
+        },
         // A generated group name another run took meanwhile is chosen again, while none of this run's seeds is recorded.
         nextName: (attempt) => {
           const next = renaming.then(async () => {
