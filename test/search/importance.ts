@@ -1,5 +1,6 @@
 import t from 'tap';
-import { familyOf, interactions, pedAnova, sensitivity, type Observation } from '../../src/search/importance.js';
+import { familyOf, interactions, pedAnova, type Observation } from '../../src/search/importance.js';
+import { sensitivity } from '../../src/search/sensitivity.js';
 import { streamFor, type Rng } from '../../src/search/rng.js';
 import type { Config, Param, Space } from '../../src/search/types.js';
 
