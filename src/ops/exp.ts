@@ -20,7 +20,7 @@ import { flatten } from '../pipeline/values.js';
 import { getPath } from '../pipeline/template.js';
 import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
 import { headCommit, uniqueName, nameTaken, listExperiments, findExperiment, overrideKeys, experimentMessage, type ExpInfo } from '../exp/refs.js';
-import { seedExperimentName, seedGroups, summariseSeeds, groupStatsSeed, type SeedGroup, type SeedMetric } from '../exp/seeds.js';
+import { seedExperimentName, seedGroups, summariseSeeds, groupStatsSeed, type SeedGroup, type SeedMetric, type GroupableRow } from '../exp/seeds.js';
 import { checkoutWorkspace } from '../pipeline/checkout.js';
 import type { StageOutcome } from '../pipeline/run.js';
 import { LocalExecutor } from '../exp/executors/local.js';
@@ -208,13 +208,8 @@ export async function expList(ctx: Context, options: { allBaselines?: boolean })
   return r;
 }
 
-export interface ExpRow {
-  name: string;
-  commit: string;
-  baseline: string;
-  params: Record<string, unknown>;
-  metrics: Record<string, unknown>;
-}
+/** An experiment row of `exp show` (the shape seed groups are built from). */
+export type ExpRow = GroupableRow;
 
 async function valuesAt(pr: ProjectRepo, commit: string, extra: { file: string; key: string }[] = []): Promise<{ params: Record<string, unknown>; metrics: Record<string, unknown> }> {
   const files = await listCommitFiles(pr.repo, commit, pr.prefix);
