@@ -224,6 +224,28 @@ t.test('Sum over leading axes is bitwise equal to the cpu backend; other sums st
   t.same(Array.from(tf.sum(tf.reshape(ints, [2, 2]), 0).dataSync()), [4, 2147485], 'int32 sums stay exact');
 });
 
+t.test('Tile is bitwise equal to the cpu backend for every rank and repeat pattern; ints and bools too', async (t) => {
+  const cases: [number[], number[]][] = [
+    [[1, 1, 1, 32], [4, 5, 6, 1]],
+    [[1, 1, 1, 3], [2, 3, 3, 5]],
+    [[2, 3], [3, 2]],
+    [[2, 3, 4], [1, 1, 1]],
+    [[5], [7]],
+    [[3, 1, 2], [2, 4, 3]],
+    [[2, 2, 2, 2, 2], [2, 1, 3, 1, 2]],
+    [[4, 3], [0, 2]],
+  ];
+  for (const [shape, reps] of cases) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    compare(t, 'Tile', { x: { values: random(n, 500 + n), shape } }, { reps }, `${JSON.stringify(shape)} x ${JSON.stringify(reps)}`, true);
+  }
+  const negZero = tf.tile(tf.tensor2d([-0, Number.NaN, -Infinity, 1e-45], [2, 2]), [2, 3]).dataSync();
+  t.ok(Object.is(negZero[0], -0) && Number.isNaN(negZero[1]!) && negZero[6] === -Infinity && negZero[7] === Math.fround(1e-45) && negZero.length === 24, '-0, NaN, -Infinity and subnormals are copied as they are');
+  t.same(Array.from(tf.tile(tf.tensor2d([1, -2, 3, 2147483647], [2, 2], 'int32'), [1, 2]).dataSync()), [1, -2, 1, -2, 3, 2147483647, 3, 2147483647], 'int32');
+  t.same(Array.from(tf.tile(tf.tensor1d([true, false], 'bool'), [3]).dataSync()), [1, 0, 1, 0, 1, 0], 'bool');
+  t.same(Array.from(tf.tile(tf.scalar(5), []).dataSync()), [5], 'a scalar');
+});
+
 /** Gradients of a small conv net with respect to every weight, on the current backend. */
 function smallNetGrads(tf: Tf): Float32Array[] {
   return tf.tidy(() => {

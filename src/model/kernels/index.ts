@@ -8,6 +8,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { batchMatMulConfig } from './matmul.js';
 import { maxPoolGradConfig } from './pool_grads.js';
 import { sumConfig } from './reduce.js';
+import { tileConfig } from './tile.js';
 import type { Tf } from './scope.js';
 
 const BACKEND = 'wasm';
@@ -22,6 +23,7 @@ export const RX_WASM_KERNELS = [
   'BatchMatMul',
   'MaxPoolGrad',
   'Sum',
+  'Tile',
 ] as const;
 
 export function registerWasmKernels(tf: Tf): void {
@@ -35,6 +37,7 @@ export function registerWasmKernels(tf: Tf): void {
     batchMatMulConfig(tf, BACKEND),
     maxPoolGradConfig(tf, BACKEND),
     sumConfig(tf, BACKEND),
+    tileConfig(tf, BACKEND),
   ];
   for (const config of configs) {
     if (config === undefined) continue;
