@@ -54,8 +54,10 @@ export interface SandboxJob<T = unknown> {
   overrides?: string[];
   /** Stages to run (with their upstream); all when empty or absent. */
   stages?: string[];
-  /** Extra environment for the stage commands (a trial's RX_SEED); recorded in the lock and the run-cache key. */
+  /** Extra environment for the stage commands (a trial's RX_SEED); recorded in the lock (run_env) and the run-cache key. */
   env?: Record<string, string>;
+  /** Per stage, over env: what a commit's lock recorded as each stage's run_env, for re-execution. */
+  stageEnv?: Record<string, Record<string, string>>;
   /**
    * A file the stages may report progress to (RX_PROGRESS; `rx train` appends one JSON line per
    * epoch). Not recorded in the lock or the run-cache key: where progress goes is no input.
@@ -228,6 +230,7 @@ export async function runSandbox<T = unknown>(ctx: Context, job: SandboxJob<T>, 
       jobs: job.jobs,
       isolate: job.isolate,
       env: job.env,
+      stageEnv: job.stageEnv,
       signal: options.signal,
     });
 

@@ -21,7 +21,7 @@ import { loadPipeline, loadPipelineFrom, PIPELINE_FILE, DEFAULT_PARAMS_FILE, typ
 import { buildGraph } from '../pipeline/graph.js';
 import { planRepro, resolveTargets } from '../pipeline/plan.js';
 import { probeIsolation } from '../pipeline/isolate.js';
-import { parseLock, readLock, LOCK_FILE } from '../pipeline/lock.js';
+import { entryEnvs, parseLock, readLock, LOCK_FILE } from '../pipeline/lock.js';
 import { flatten } from '../pipeline/values.js';
 import { compareRuns, type MetricValues, type RunComparison } from '../pipeline/verdict.js';
 import { projectRepo } from '../git/project-repo.js';
@@ -209,10 +209,24 @@ export async function reproRev(ctx: Context, options: RevReproOptions): Promise<
   const planned = plannedCommands(defined, options.stages);
   if (options.isolate) await probeIsolation(ctx.env);
   reportCommands(ctx.reporter, options.rev, commit, planned);
+  // Each stage runs with the environment rx set for it then (a replication seed's RX_SEED).
+  const stageEnv: Record<string, Record<string, string>> = {};
+  for (const stage of defined.stages) {
+    const entry = before.stages[stage.name];
+    const runEnv = entry ? entryEnvs(entry, stage.env).runEnv : {};
+    if (Object.keys(runEnv).length > 0) stageEnv[stage.name] = runEnv;
+  }
+  const shown = new Map<string, string[]>();
+  for (const [stage, env] of Object.entries(stageEnv)) {
+    const text = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+    shown.set(text, [...(shown.get(text) ?? []), stage]);
+  }
+  for (const [text, stages] of shown) ctx.reporter.info(`with ${text}, as ${LOCK_FILE} records for ${stages.join(', ')}`);
 
   const r = await new LocalExecutor(ctx).run({
     base: commit,
     source: 'commit',
+    stageEnv,
     baseLabel: options.rev,
     stages: options.stages,
     // A re-execution: every selected stage runs, nothing comes from the run cache or the commit's outputs.

@@ -15,7 +15,7 @@ import { findPointers, readPointer, parsePointer, pointerRefsIn, targetOfPointer
 import { readDirManifest } from '../store/tracked.js';
 import { PIPELINE_FILE } from '../pipeline/definition.js';
 import { producerOf } from '../pipeline/graph.js';
-import { parseLock, LOCK_FILE, type LockFileEntry, type Lock } from '../pipeline/lock.js';
+import { entryEnvs, parseLock, LOCK_FILE, type LockFileEntry, type Lock } from '../pipeline/lock.js';
 import { paramValues, paramsReaderFrom } from '../pipeline/params.js';
 import { observePath, observeInTree, type TreeEntry } from '../pipeline/observe.js';
 import { buildGraph } from '../pipeline/graph.js';
@@ -153,7 +153,8 @@ async function verifyView(project: Project, view: ProjectView, options: VerifyOp
     if (canonicalJson(entry.cmd) !== canonicalJson(stage.cmd)) add({ ...at, code: 'RX_VERIFY_CMD_CHANGED', message: `the command of stage ${stage.name} differs from ${LOCK_FILE}` });
     const settings: [string, unknown, unknown][] = [
       ['wdir', entry.wdir ?? '', stage.wdir],
-      ['env', entry.env ?? {}, stage.env],
+      // The run's own env (a replication seed) is recorded apart from env and is not rx.yaml's.
+      ['env', entryEnvs(entry, stage.env).env, stage.env],
       ['seeds', entry.seeds ?? {}, stage.seeds],
     ];
     for (const [what, old, now] of settings) if (canonicalJson(old) !== canonicalJson(now)) add({ ...at, code: 'RX_VERIFY_SETTINGS_CHANGED', message: `${what} of stage ${stage.name} differs from ${LOCK_FILE}` });

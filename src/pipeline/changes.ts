@@ -2,14 +2,14 @@
 // what is observed now. Pure, so every reason can be unit-tested without files.
 import { canonicalJson, compareStrings } from '../core/canonical.js';
 import type { Stage } from './definition.js';
-import type { LockFileEntry, LockParams, LockStage } from './lock.js';
+import { entryEnvs, type LockFileEntry, type LockParams, type LockStage } from './lock.js';
 
 export type Reason =
   | { kind: 'never-run' }
   | { kind: 'forced' }
   | { kind: 'always-changed' }
   | { kind: 'command' }
-  | { kind: 'settings'; what: 'wdir' | 'env' | 'seeds' }
+  | { kind: 'settings'; what: 'wdir' | 'env' | 'run env' | 'seeds' }
   | { kind: 'dep'; path: string; change: 'modified' | 'added' | 'removed' | 'missing' }
   | { kind: 'param'; file: string; key: string; change: 'modified' | 'added' | 'removed' }
   | { kind: 'out'; path: string; change: 'modified' | 'missing' | 'added' | 'removed' }
@@ -67,7 +67,9 @@ export function stageChanges(stage: Stage, previous: LockStage | undefined, now:
   }
   if (!sameJson(previous.cmd, stage.cmd)) reasons.push({ kind: 'command' });
   if ((previous.wdir ?? '') !== stage.wdir) reasons.push({ kind: 'settings', what: 'wdir' });
-  if (!sameJson(previous.env ?? {}, stage.env)) reasons.push({ kind: 'settings', what: 'env' });
+  const locked = entryEnvs(previous, stage.env);
+  if (!sameJson(locked.env, stage.env)) reasons.push({ kind: 'settings', what: 'env' });
+  if (!sameJson(locked.runEnv, stage.runEnv ?? {})) reasons.push({ kind: 'settings', what: 'run env' });
   if (!sameJson(previous.seeds ?? {}, stage.seeds)) reasons.push({ kind: 'settings', what: 'seeds' });
   reasons.push(...compareFiles('dep', stage.deps, previous.deps, now.deps));
   reasons.push(...compareParams(previous.params, now.params));

@@ -43,6 +43,12 @@ export interface Stage {
   frozen: boolean;
   alwaysChanged: boolean;
   env: Record<string, string>;
+  /**
+   * Environment set for this run by rx rather than declared in rx.yaml (a replication seed's
+   * RX_SEED from rx exp run --seeds or rx search), over env. Recorded apart from env in the lock
+   * (run_env), so rx.yaml still matches the lock, and given back by rx repro --rev.
+   */
+  runEnv?: Record<string, string>;
   seeds: Record<string, number | string>;
   /** Path of the stage's body in rx.yaml, for locating errors. */
   defPath: (string | number)[];

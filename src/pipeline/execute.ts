@@ -103,7 +103,7 @@ export function stageEnvironment(stage: Stage, root: string, base: Record<string
   env.RX_STAGE = stage.name;
   env.RX_ROOT = root;
   for (const [name, value] of Object.entries(stage.seeds)) env[`RX_SEED_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(value);
-  Object.assign(env, stage.env);
+  Object.assign(env, stage.env, stage.runEnv);
   return env;
 }
 

@@ -35,6 +35,8 @@ export interface LockStage {
   outs?: LockFileEntry[];
   seeds?: Record<string, number | string>;
   env?: Record<string, string>;
+  /** The environment rx set for this run over env (Stage.runEnv): part of the run-cache key. */
+  run_env?: Record<string, string>;
 }
 
 export interface LockEnv {
@@ -72,7 +74,26 @@ export function lockEntryFor(stage: Stage, observed: { deps: LockFileEntry[]; pa
   if (observed.outs.length > 0) entry.outs = sortFiles(observed.outs);
   if (Object.keys(stage.seeds).length > 0) entry.seeds = sortedKeys(stage.seeds);
   if (Object.keys(stage.env).length > 0) entry.env = sortedKeys(stage.env);
+  if (stage.runEnv && Object.keys(stage.runEnv).length > 0) entry.run_env = sortedKeys(stage.runEnv);
   return entry;
+}
+
+/** The variable rx sets for a replication seed (rx exp run --seeds, rx search): a run's env. */
+export const RUN_SEED_VAR = 'RX_SEED';
+
+/**
+ * An entry's declared env and run env, read against the env the stage declares now. Locks
+ * written before run_env existed kept a run's RX_SEED inside env: when the stage does not
+ * declare RX_SEED itself, it is read as the run's.
+ */
+export function entryEnvs(entry: LockStage, declared: Record<string, string>): { env: Record<string, string>; runEnv: Record<string, string> } {
+  const env = { ...(entry.env ?? {}) };
+  const runEnv = { ...(entry.run_env ?? {}) };
+  if (entry.run_env === undefined && env[RUN_SEED_VAR] !== undefined && declared[RUN_SEED_VAR] === undefined) {
+    runEnv[RUN_SEED_VAR] = env[RUN_SEED_VAR];
+    delete env[RUN_SEED_VAR];
+  }
+  return { env, runEnv };
 }
 
 /** Canonical text of one entry, field order fixed; used for comparisons and the run cache. */
@@ -94,6 +115,7 @@ function orderedStage(s: LockStage): Record<string, unknown> {
   if (s.outs?.length) out.outs = sortFiles(s.outs);
   if (s.seeds && Object.keys(s.seeds).length > 0) out.seeds = sortedKeys(s.seeds);
   if (s.env && Object.keys(s.env).length > 0) out.env = sortedKeys(s.env);
+  if (s.run_env && Object.keys(s.run_env).length > 0) out.run_env = sortedKeys(s.run_env);
   return out;
 }
 

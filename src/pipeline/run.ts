@@ -47,10 +47,12 @@ export interface ReproOptions {
   isolate?: boolean;
   /**
    * Extra environment for every stage's commands (a search trial's RX_SEED), over the stage's
-   * own env: recorded in each entry's env as that is, so it is part of the run-cache key and a
-   * result made with one value is never reused for another.
+   * own env: recorded in each entry's run_env, so it is part of the run-cache key and a result
+   * made with one value is never reused for another, while rx.yaml still matches env.
    */
   env?: Record<string, string>;
+  /** Per stage, over env (rx repro --rev gives each stage the run_env its lock entry recorded). */
+  stageEnv?: Record<string, Record<string, string>>;
   /** Cancels the run: running commands are stopped (outputs put back), no stage starts after. */
   signal?: AbortSignal;
 }
@@ -325,16 +327,17 @@ async function schedule(r: Runner, order: string[]): Promise<StageOutcome[]> {
   return order.map((n) => outcomes.get(n)!);
 }
 
-/** The graph with extra environment set on every stage (over the stage's own). */
-function withExtraEnv(graph: Graph, env: Record<string, string> | undefined): Graph {
-  if (!env || Object.keys(env).length === 0) return graph;
-  return { ...graph, stages: new Map([...graph.stages].map(([n, s]) => [n, { ...s, env: { ...s.env, ...env } }])) };
+/** The graph with the run's environment set on every stage (over the stage's own; see Stage.runEnv). */
+function withRunEnv(graph: Graph, env: Record<string, string> | undefined, stageEnv: Record<string, Record<string, string>> = {}): Graph {
+  const runEnvOf = (name: string) => ({ ...env, ...stageEnv[name] });
+  if (![...graph.stages.keys()].some((n) => Object.keys(runEnvOf(n)).length > 0)) return graph;
+  return { ...graph, stages: new Map([...graph.stages].map(([n, s]) => [n, Object.keys(runEnvOf(n)).length > 0 ? { ...s, runEnv: runEnvOf(n) } : s])) };
 }
 
 export async function runPipeline(ctx: Context, options: ReproOptions): Promise<ReproResult> {
   const opened = await openPipeline(ctx);
   const { project, pipeline } = opened;
-  const graph = withExtraEnv(opened.graph, options.env);
+  const graph = withRunEnv(opened.graph, options.env, options.stageEnv);
   const targets = resolveTargets(graph.stages.keys(), options.targets);
   const order = planRepro(graph, targets, { downstream: options.downstream });
   // Refused before anything is touched when bwrap is missing or cannot build its sandbox.

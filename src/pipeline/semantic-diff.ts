@@ -87,6 +87,11 @@ export function stageReasons(a: LockStage, b: LockStage): string[] {
   }
   if (canonicalJson(a.seeds ?? {}) !== canonicalJson(b.seeds ?? {})) reasons.push('seeds changed');
   if (canonicalJson(a.env ?? {}) !== canonicalJson(b.env ?? {}) || (a.wdir ?? '') !== (b.wdir ?? '')) reasons.push('settings changed');
+  const runA = a.run_env ?? {};
+  const runB = b.run_env ?? {};
+  for (const key of [...new Set([...Object.keys(runA), ...Object.keys(runB)])].sort(compareStrings)) {
+    if (runA[key] !== runB[key]) reasons.push(`run env ${key} ${JSON.stringify(runA[key] ?? null)} -> ${JSON.stringify(runB[key] ?? null)}`);
+  }
   reasons.push(...fileChanges('output', a.outs, b.outs));
   return reasons;
 }

@@ -10,7 +10,7 @@
 // changed (rx, Node, platform, arch, npm tree, TF.js backend, SIMD). Pure.
 import { canonicalJson, compareStrings } from '../core/canonical.js';
 import type { Stage } from './definition.js';
-import type { Lock, LockEnv } from './lock.js';
+import { entryEnvs, serialiseLock, type Lock, type LockEnv } from './lock.js';
 
 export type Verdict = 'bitwise' | 'within-tolerance' | 'diverged';
 
@@ -146,20 +146,26 @@ function stageVerdict(stage: Stage, envChanged: boolean, before: Lock, after: Lo
 /**
  * The lock with what the verdict judges on its own taken out: outputs, the environment, and
  * dependencies on outputs already judged (a downstream stage reading a re-written metric file).
+ * A run's env is compared as run_env whichever way the lock wrote it (see entryEnvs).
  */
-function lockRest(lock: Lock, judged: Set<string>): Record<string, unknown> {
+function lockRest(lock: Lock, judged: Set<string>, declared: Map<string, Record<string, string>>): Record<string, unknown> {
   const stages: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(lock.stages)) {
-    const { outs: _outs, ...rest } = s;
+    const { outs: _outs, env: _env, run_env: _runEnv, ...rest } = s;
+    const envs = entryEnvs(s, declared.get(name) ?? {});
+    if (Object.keys(envs.env).length > 0) (rest as Record<string, unknown>).env = envs.env;
+    if (Object.keys(envs.runEnv).length > 0) (rest as Record<string, unknown>).run_env = envs.runEnv;
     if (rest.deps) rest.deps = rest.deps.filter((d) => !judged.has(d.path));
     stages[name] = rest;
   }
   return stages;
 }
 
-function restDifferences(before: Lock, after: Lock, compared: Set<string>, judged: Set<string>): string[] {
-  const a = lockRest(before, judged);
-  const b = lockRest(after, judged);
+function restDifferences(before: Lock, after: Lock, stages: Stage[], judged: Set<string>): string[] {
+  const compared = new Set(stages.map((s) => s.name));
+  const declared = new Map(stages.map((s) => [s.name, s.env]));
+  const a = lockRest(before, judged, declared);
+  const b = lockRest(after, judged, declared);
   const out: string[] = [];
   for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareStrings)) {
     if (!compared.has(name)) continue;
@@ -170,6 +176,22 @@ function restDifferences(before: Lock, after: Lock, compared: Set<string>, judge
     }
   }
   return out;
+}
+
+/** The lock with a legacy entry's RX_SEED moved from env to run_env (see entryEnvs); undefined when none was. */
+function withRunEnvMoved(lock: Lock, stages: Stage[]): Lock | undefined {
+  const declared = new Map(stages.map((s) => [s.name, s.env]));
+  let moved = false;
+  const out: Lock = { ...lock, stages: {} };
+  for (const [name, s] of Object.entries(lock.stages)) {
+    const envs = entryEnvs(s, declared.get(name) ?? {});
+    if (s.run_env === undefined && Object.keys(envs.runEnv).length > 0) {
+      moved = true;
+      const { env: _env, ...rest } = s;
+      out.stages[name] = { ...rest, ...(Object.keys(envs.env).length > 0 ? { env: envs.env } : {}), run_env: envs.runEnv };
+    } else out.stages[name] = s;
+  }
+  return moved ? out : undefined;
 }
 
 export function compareRuns(args: {
@@ -193,12 +215,15 @@ export function compareRuns(args: {
       s.reasons.push('no metric with a tolerance is declared to judge the differing outputs by');
     }
   }
-  const lockIdentical = args.beforeText === args.afterText;
+  // A lock written before run_env existed is the same lock when only its RX_SEED's place differs.
+  const legacy = args.beforeText === args.afterText ? undefined : withRunEnvMoved(args.before, args.stages);
+  const lockIdentical = args.beforeText === args.afterText || (legacy !== undefined && serialiseLock(legacy) === args.afterText);
   const judged = new Set(stages.flatMap((s) => s.outputs.map((o) => o.path)));
-  const lockDifferences = restDifferences(args.before, args.after, new Set(args.stages.map((s) => s.name)), judged);
+  const lockDifferences = restDifferences(args.before, args.after, args.stages, judged);
   const reasons: string[] = [];
   for (const s of stages) for (const r of s.reasons) reasons.push(`${s.name}: ${r}`);
   for (const f of lockDifferences) reasons.push(`rx.lock ${f} differs`);
+  if (legacy !== undefined && lockIdentical) reasons.push('rx.lock kept the run\'s RX_SEED in env, as rx did before run_env; read as run_env');
   let verdict: Verdict;
   if (stages.some((s) => s.verdict === 'diverged') || lockDifferences.length > 0) verdict = 'diverged';
   else if (lockIdentical) verdict = 'bitwise';

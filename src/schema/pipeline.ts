@@ -152,6 +152,7 @@ export const lockStageSchema = {
     outs: { type: 'array', items: lockFile },
     seeds: { type: 'object', additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string' }] } },
     env: { type: 'object', additionalProperties: { type: 'string' } },
+    run_env: { type: 'object', additionalProperties: { type: 'string' } },
   },
 } as const;
 

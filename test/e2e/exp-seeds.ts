@@ -69,7 +69,8 @@ t.test('three seeds: three refs NAME/s<seed>, RX_SEED in each lock, metrics per 
     t.equal(git(dir, ['rev-parse', s.ref]).stdout.trim(), s.commit);
     t.equal(git(dir, ['rev-parse', `${s.ref}^`]).stdout.trim(), head, 'parent: HEAD');
     t.same(JSON.parse(git(dir, ['show', `${s.ref}:metrics.json`]).stdout), { acc: acc(2, s.seed), loss: loss(s.seed), ok: s.seed % 2 === 0 }, `seed ${s.seed}: its own metrics`);
-    t.match(git(dir, ['show', `${s.ref}:rx.lock`]).stdout, new RegExp(`env:\\n {6}RX_SEED: "${s.seed}"`), 'RX_SEED recorded in the lock entry');
+    t.match(git(dir, ['show', `${s.ref}:rx.lock`]).stdout, new RegExp(`run_env:\\n {6}RX_SEED: "${s.seed}"`), 'RX_SEED recorded in the lock entry as the run\'s env');
+    t.notMatch(git(dir, ['show', `${s.ref}:rx.lock`]).stdout, /\n {4}env:/, 'not as the stage\'s declared env');
     t.same(s.metrics, { 'metrics.json:acc': acc(2, s.seed), 'metrics.json:loss': loss(s.seed), 'metrics.json:ok': s.seed % 2 === 0 });
     t.same(s.failed, []);
   }
@@ -84,6 +85,37 @@ t.test('three seeds: three refs NAME/s<seed>, RX_SEED in each lock, metrics per 
   t.same(git(dir, ['status', '--porcelain']).stdout, '', 'working tree untouched');
   const fsck = gitFsckStrict(dir);
   t.equal(fsck.code, 0, fsck.stderr);
+});
+
+t.test('a seed\'s experiment verifies against its rx.yaml and re-executes with its own RX_SEED; so does a lock that kept RX_SEED in env', async (t) => {
+  const { dir } = project(t);
+  const r = runSeeds(dir, ['--seeds', '0,1', '-n', 'rv']);
+  t.equal(r.code, 0, r.stderr);
+  const ref = r.json.seeds[1].ref;
+  const verify = rx(dir, ['verify', '--rev', ref, '--json']);
+  t.equal(verify.code, 0, `verify --rev of seed 1: ${verify.stdout}${verify.stderr}`);
+  const repro = rx(dir, ['repro', '--rev', ref, '--json']);
+  t.equal(repro.code, 0, repro.stderr);
+  t.equal(JSON.parse(repro.stdout).verdict, 'bitwise', 'seed 1 re-executed with RX_SEED=1');
+  t.match(repro.stderr, /with RX_SEED=1, as rx\.lock records for score/, 'the preview says which environment the commands get');
+  // A lock as rx wrote it before run_env existed: RX_SEED inside the entry's env.
+  const legacyLock = git(dir, ['show', `${ref}:rx.lock`]).stdout.replace(/\n    run_env:\n/, '\n    env:\n');
+  t.match(legacyLock, /\n    env:\n      RX_SEED: "1"/, 'the legacy lock form');
+  git(dir, ['checkout', '-q', '-b', 'legacy', ref]);
+  writeTree(dir, { 'rx.lock': legacyLock });
+  commitAll(dir, 'legacy lock');
+  const legacyVerify = rx(dir, ['verify', '--rev', 'legacy']);
+  t.equal(legacyVerify.code, 0, legacyVerify.stdout + legacyVerify.stderr);
+  const legacyRepro = rx(dir, ['repro', '--rev', 'legacy', '--json']);
+  t.equal(legacyRepro.code, 0, legacyRepro.stderr);
+  t.equal(JSON.parse(legacyRepro.stdout).verdict, 'bitwise', 'the legacy lock re-executes with its RX_SEED too');
+  t.equal(rx(dir, ['status', '--json']).code, 0);
+  // Declared in rx.yaml, RX_SEED is the stage's own env, not the run's.
+  git(dir, ['checkout', '-q', '-b', 'declared', 'legacy']);
+  writeTree(dir, { 'rx.yaml': readFileSync(path.join(dir, 'rx.yaml'), 'utf8').replace('    metrics: [metrics.json]\n', '    metrics: [metrics.json]\n    env: {RX_SEED: "1"}\n') });
+  commitAll(dir, 'declared');
+  const declared = rx(dir, ['verify', '--rev', 'declared']);
+  t.equal(declared.code, 0, declared.stdout + declared.stderr);
 });
 
 t.test('text output: a line per seed, then mean ± half-width [low, high] (n seeds) per metric', async (t) => {

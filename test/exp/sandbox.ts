@@ -77,7 +77,8 @@ t.test('a job with edits and RX_SEED runs in its own tree, is recorded, and leav
   t.equal(gitOut(dir, ['rev-parse', `${r.recorded!.commit}^`]), head, 'the experiment commit sits on the base');
   t.same(JSON.parse(gitOut(dir, ['show', `${r.recorded!.commit}:m.json`])), { lr: 0.7, seed: '3' });
   const lock = parseLock(gitOut(dir, ['show', `${r.recorded!.commit}:rx.lock`]));
-  t.same(lock.stages.train!.env, { RX_SEED: '3' }, 'the lock records the extra env the result depends on');
+  t.same(lock.stages.train!.run_env, { RX_SEED: '3' }, 'the lock records the extra env the result depends on, as the run\'s env');
+  t.equal(lock.stages.train!.env, undefined, 'apart from the env rx.yaml declares');
   t.notMatch(gitOut(dir, ['show', `${r.recorded!.commit}:.rx/config.yaml`]), /cache:/, "the commit keeps the project's own config, not the borrowed store");
   t.same(userState(dir), before, 'status, HEAD, index (bytes and mtime) and files of the user unchanged');
   t.same(sandboxDirs(dir), [], 'the sandbox directory is gone');

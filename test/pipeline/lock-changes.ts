@@ -1,5 +1,5 @@
 import t from 'tap';
-import { lockEntryFor, serialiseLock, parseLock, runCacheKey, type Lock, type LockFileEntry } from '../../src/pipeline/lock.js';
+import { lockEntryFor, serialiseLock, parseLock, runCacheKey, entryEnvs, type Lock, type LockFileEntry } from '../../src/pipeline/lock.js';
 import { stageChanges, onlyOutputsChanged, describeReason } from '../../src/pipeline/changes.js';
 import { mergeLocks } from '../../src/pipeline/merge.js';
 import { diffValues, flatten, roundDelta } from '../../src/pipeline/values.js';
@@ -84,6 +84,29 @@ t.test('stageChanges names every reason', async (t) => {
   // Equal values written differently (key order) are not a change.
   const p2 = lockEntryFor(stage({ params: [{ file: 'p.yaml', keys: null }] }), { ...observed, params: { 'p.yaml': { a: 1, b: { c: 2, d: 3 } } } });
   t.same(stageChanges(stage({ params: [{ file: 'p.yaml', keys: null }] }), p2, { ...now(), params: { 'p.yaml': { b: { d: 3, c: 2 }, a: 1 } } }), []);
+});
+
+t.test('a run\'s env (RX_SEED) is recorded as run_env apart from env, keyed into the run cache, and read back from locks that kept it in env', async (t) => {
+  const now = { deps: new Map(observed.deps.map((d) => [d.path, d])), params: observed.params, outs: new Map(observed.outs.map((d) => [d.path, d])) };
+  const seeded = lockEntryFor(stage({ env: { MODE: 'fast' }, runEnv: { RX_SEED: '2' } }), observed);
+  t.same([seeded.env, seeded.run_env], [{ MODE: 'fast' }, { RX_SEED: '2' }]);
+  const text = serialiseLock({ schema: 1, stages: { train: seeded } });
+  t.match(text, /env:\n {6}MODE: fast\n {4}run_env:\n {6}RX_SEED: "2"/, 'run_env follows env');
+  t.same(schemaProblems('rx.lock', parseLock(text), lockSchema), []);
+  t.equal(serialiseLock(parseLock(text)), text, 'round-trips');
+  t.same(stageChanges(stage({ env: { MODE: 'fast' }, runEnv: { RX_SEED: '2' } }), seeded, now), [], 'the same seed: up to date');
+  t.same(stageChanges(stage({ env: { MODE: 'fast' }, runEnv: { RX_SEED: '3' } }), seeded, now), [{ kind: 'settings', what: 'run env' }], 'another seed');
+  t.same(stageChanges(stage({ env: { MODE: 'fast' } }), seeded, now), [{ kind: 'settings', what: 'run env' }], 'no seed now');
+  t.equal(describeReason({ kind: 'settings', what: 'run env' }), 'run env changed');
+  t.not(runCacheKey(seeded), runCacheKey(lockEntryFor(stage({ env: { MODE: 'fast' }, runEnv: { RX_SEED: '3' } }), observed)), 'each seed has its own run-cache key');
+  t.not(runCacheKey(seeded), runCacheKey(lockEntryFor(stage({ env: { MODE: 'fast' } }), observed)), 'and differs from no seed');
+  // The form rx wrote before run_env: RX_SEED inside env.
+  const legacy = { ...seeded, env: { MODE: 'fast', RX_SEED: '2' }, run_env: undefined };
+  t.same(entryEnvs(legacy, { MODE: 'fast' }), { env: { MODE: 'fast' }, runEnv: { RX_SEED: '2' } }, 'an undeclared RX_SEED in env is the run\'s');
+  t.same(entryEnvs(legacy, { MODE: 'fast', RX_SEED: '2' }), { env: { MODE: 'fast', RX_SEED: '2' }, runEnv: {} }, 'a declared one is the stage\'s');
+  t.same(entryEnvs({ ...seeded, env: { RX_SEED: '9' } }, {}), { env: { RX_SEED: '9' }, runEnv: { RX_SEED: '2' } }, 'with run_env present, env is read as written');
+  t.same(stageChanges(stage({ env: { MODE: 'fast' }, runEnv: { RX_SEED: '2' } }), legacy, now), [], 'a legacy entry with the same seed: up to date');
+  t.same(stageChanges(stage({ env: { MODE: 'fast' } }), legacy, now), [{ kind: 'settings', what: 'run env' }], 'a legacy entry, run without the seed');
 });
 
 t.test('mergeLocks merges stage by stage and isolates conflicts', async (t) => {

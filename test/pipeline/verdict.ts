@@ -63,6 +63,23 @@ t.test('identical outputs and a byte-identical lock: bitwise', async (t) => {
   );
 });
 
+t.test('a lock that kept the run\'s RX_SEED in env (before run_env) is the same lock as one with run_env', async (t) => {
+  const seededLock = (where: 'env' | 'run_env', seed: string): Lock => {
+    const l = lock(ENV, 'a', 'b');
+    for (const s of Object.values(l.stages)) s[where] = { RX_SEED: seed };
+    return l;
+  };
+  const r = compare(seededLock('env', '1'), seededLock('run_env', '1'), metrics(0.9, 0.1), metrics(0.9, 0.1));
+  t.equal(r.verdict, 'bitwise', r.reasons.join('; '));
+  t.equal(r.lockIdentical, true);
+  t.match(r.reasons.join('\n'), /kept the run's RX_SEED in env/);
+  const other = compare(seededLock('env', '1'), seededLock('run_env', '2'), metrics(0.9, 0.1), metrics(0.9, 0.1));
+  t.equal(other.verdict, 'diverged', 'another seed is another run');
+  t.same(other.lockDifferences, ['stages.evaluate.run_env', 'stages.train.run_env']);
+  const same = compare(seededLock('run_env', '1'), seededLock('run_env', '1'), metrics(0.9, 0.1), metrics(0.9, 0.1));
+  t.same([same.verdict, same.reasons], ['bitwise', []], 'the current form: bitwise with nothing to say');
+});
+
 t.test('another environment, metrics within their declared tolerance: within-tolerance', async (t) => {
   const r = compare(lock(ENV, 'a', 'b'), lock(OTHER_ENV, 'c', 'd'), metrics(0.9, 0.1), metrics(0.905, 0.1));
   t.equal(r.verdict, 'within-tolerance');
