@@ -145,6 +145,11 @@ export interface SearchRunResult {
   appended: number;
   resumed: boolean;
   paused: boolean;
+  /** Wall-clock seconds used: every part of this search (earlier invocations included), and earlier parts alone. */
+  elapsedSeconds: number;
+  earlierSeconds: number;
+  /** The spec's wall-time budget in seconds, when it has one. */
+  budgetSeconds?: number;
   summary: SearchSummary;
 }
 
@@ -269,7 +274,18 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
           signal: controller.signal,
           onEvent: (e) => narrate(ctx, spec, e),
         });
-        return { search: spec.name, ledger: o.ledger, baseline, appended: driven.appended, resumed: driven.resumed, paused: driven.paused, summary: summarise(driven.schedule.events) };
+        return {
+          search: spec.name,
+          ledger: o.ledger,
+          baseline,
+          appended: driven.appended,
+          resumed: driven.resumed,
+          paused: driven.paused,
+          elapsedSeconds: driven.elapsedSeconds,
+          earlierSeconds: driven.earlierSeconds,
+          ...(spec.budget.timeSeconds !== undefined ? { budgetSeconds: spec.budget.timeSeconds } : {}),
+          summary: summarise(driven.schedule.events),
+        };
       } finally {
         stopInterrupt();
       }

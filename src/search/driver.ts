@@ -3,6 +3,10 @@
 // sequence comes, and keeps wall-clock facts in the separate times file. Also replays a
 // ledger: re-derives every suggestion and decision from the spec, the seed and the recorded
 // results, and names the first line that differs. The only owner of ledger I/O.
+//
+// The wall-time budget spans every invocation of one ledger: each invocation (a part) writes a
+// `part` line to the times file, and a resumed search counts what earlier parts used, from each
+// part's first to its last line (a part killed outright counts up to its last recorded line).
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { canonicalJson } from '../core/canonical.js';
@@ -40,6 +44,40 @@ export interface DriveResult {
   /** Paused by --max-trials before the search ended. */
   paused: boolean;
   resumed: boolean;
+  /** Wall-clock seconds of the budget used: earlier parts plus this invocation. */
+  elapsedSeconds: number;
+  /** Seconds earlier parts used (0 for a new ledger). */
+  earlierSeconds: number;
+}
+
+/**
+ * Seconds the earlier parts of a search used, from its times file: the parts since the last one
+ * that started a new ledger, each from its first to its last line. Lines before any part line
+ * (times files of older rx) count as one part. Unreadable lines are skipped. Pure.
+ */
+export function earlierPartsSeconds(timesText: string): { seconds: number; parts: number } {
+  const parts: { first: number; last: number }[] = [];
+  for (const line of timesText.split('\n')) {
+    if (line.trim() === '') continue;
+    let rec: { at?: unknown; event?: unknown; fresh?: unknown };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      continue;
+    }
+    const at = typeof rec.at === 'string' ? Date.parse(rec.at) : NaN;
+    if (!Number.isFinite(at)) continue;
+    if (rec.event === 'part') {
+      if (rec.fresh === true) parts.length = 0;
+      parts.push({ first: at, last: at });
+      continue;
+    }
+    if (parts.length === 0) parts.push({ first: at, last: at });
+    const part = parts[parts.length - 1]!;
+    part.first = Math.min(part.first, at);
+    part.last = Math.max(part.last, at);
+  }
+  return { seconds: parts.reduce((sum, p) => sum + (p.last - p.first) / 1000, 0), parts: parts.length };
 }
 
 async function readLedgerFile(file: string, shown: string): Promise<ParsedLedger | undefined> {
@@ -110,6 +148,7 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
     schedule = new Schedule(o.spec, headerFor(o.spec, o.baseline, o.samplers), o.samplers);
     lines = [];
   }
+  const earlier = parsed ? earlierPartsSeconds(await fsp.readFile(o.timesFile, 'utf8').catch(() => '')) : { seconds: 0, parts: 0 };
   const handle = await fsp.open(o.ledgerFile, 'a');
   const times = await fsp.open(o.timesFile, 'a');
   const writer = new LedgerWriter(handle, lines);
@@ -126,6 +165,8 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
   const logTime = async (record: Record<string, unknown>) => {
     await times.write(JSON.stringify({ at: new Date(o.now()).toISOString(), ...record }) + '\n');
   };
+  await logTime({ event: 'part', pid: process.pid, fresh: !parsed, earlier_seconds: earlier.seconds });
+  const elapsed = () => earlier.seconds + (o.now() - started) / 1000;
 
   const launch = () => {
     if (o.signal?.aborted || failure !== undefined) return;
@@ -158,7 +199,7 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
     }
     for (;;) {
       if (failure !== undefined || o.signal?.aborted) break;
-      const timeUp = timeLimit !== undefined && (o.now() - started) / 1000 >= timeLimit;
+      const timeUp = timeLimit !== undefined && elapsed() >= timeLimit;
       const step = schedule.next((t, s) => outcomes.get(key(t, s)), { timeUp });
       if ('done' in step) break;
       if ('event' in step) {
@@ -200,6 +241,7 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
     }
   } finally {
     await handle.close();
+    await logTime({ event: 'part-end', pid: process.pid, seconds: (o.now() - started) / 1000 }).catch(() => undefined);
     await times.close();
   }
   if (failure !== undefined) throw failure;
@@ -210,7 +252,7 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
       hint: `run \`rx search run ${o.spec.name}\` again to resume: finished trials are not repeated`,
     });
   }
-  return { schedule, appended, paused: paused && !schedule.finished, resumed: parsed !== undefined };
+  return { schedule, appended, paused: paused && !schedule.finished, resumed: parsed !== undefined, elapsedSeconds: elapsed(), earlierSeconds: earlier.seconds };
 }
 
 export interface ReplayResult {

@@ -6,7 +6,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { driveSearch, replaySchedule, scheduleFrom, type RunRequest } from '../../src/search/driver.js';
+import { driveSearch, replaySchedule, scheduleFrom, earlierPartsSeconds, type RunRequest } from '../../src/search/driver.js';
 import { parseLedger, encodeLine, type LedgerEvent } from '../../src/search/ledger.js';
 import { shrinkBounds, type RunOutcome, type SamplerSet, type ScheduleSpec } from '../../src/search/schedule.js';
 import { samplePrior } from '../../src/search/space.js';
@@ -185,6 +185,47 @@ t.test('an interrupted search resumes to the ledger an uninterrupted one writes'
   );
   await drive(dir, spec(), 2, scrambled(1));
   t.equal(readFileSync(path.join(dir, 'toy.ledger.jsonl'), 'utf8'), expected);
+});
+
+t.test('the wall-time budget spans every part of a resumed search, counted from the times file', async (t) => {
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString();
+  const line = (s: number, rec: Record<string, unknown>) => JSON.stringify({ at: at(s), ...rec });
+  t.same(earlierPartsSeconds(''), { seconds: 0, parts: 0 });
+  t.same(earlierPartsSeconds([line(0, { event: 'start' }), line(50, { event: 'end' })].join('\n')), { seconds: 50, parts: 1 }, 'a times file of older rx: one part');
+  const twoParts = [line(0, { event: 'part', fresh: true }), line(5, { event: 'start' }), line(40, { event: 'end' }), line(100, { event: 'part' }), line(130, { event: 'start' }), 'torn {', line(160, { event: 'part-end' })];
+  t.same(earlierPartsSeconds(twoParts.join('\n')), { seconds: 100, parts: 2 }, 'each part from its first to its last line; bad lines skipped');
+  t.same(earlierPartsSeconds([...twoParts, line(500, { event: 'part', fresh: true }), line(520, { event: 'end' })].join('\n')), { seconds: 20, parts: 1 }, 'a part that started a new ledger forgets the ones before');
+
+  // Each run takes 10 s of a fake clock; the budget is 100 s.
+  let clock = Date.UTC(2026, 0, 1);
+  const timed = { now: () => clock };
+  const run = async (r: RunRequest) => {
+    clock += 10_000;
+    return objective(r);
+  };
+  const budget = spec({ budget: { trials: 1000, timeSeconds: 100 }, parallel: 1 });
+  const whole = tmp(t);
+  await drive(whole, budget, 1, run, timed);
+  const wholeEvents = parseLedger(readFileSync(path.join(whole, 'toy.ledger.jsonl'), 'utf8'), 'l').events;
+  const stop = wholeEvents.find((e) => e.type === 'stop') as Extract<LedgerEvent, { type: 'stop' }>;
+  t.equal(stop?.reason, 'time', 'one invocation stops on time');
+  const wholeTrials = wholeEvents.filter((e) => e.type === 'suggest').length;
+
+  const dir = tmp(t);
+  const first = await drive(dir, budget, 1, run, { ...timed, maxTrials: 2 });
+  t.ok(first.paused);
+  t.equal(first.earlierSeconds, 0);
+  t.equal(first.elapsedSeconds, 40, 'two trials on two seeds');
+  clock += 3_600_000; // an hour between the parts does not count
+  const second = await drive(dir, budget, 1, run, timed);
+  t.equal(second.earlierSeconds, 40, 'the first part used 40 s');
+  t.ok(second.elapsedSeconds >= 100, `the whole search used its budget (${second.elapsedSeconds} s)`);
+  const events = parseLedger(readFileSync(path.join(dir, 'toy.ledger.jsonl'), 'utf8'), 'l').events;
+  t.equal((events.find((e) => e.type === 'stop') as { reason?: string } | undefined)?.reason, 'time', 'the resumed part stops on time too');
+  t.equal(events.filter((e) => e.type === 'suggest').length, wholeTrials, 'after as many trials as one uninterrupted invocation');
+  const times = readFileSync(path.join(dir, 'toy.times.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.same(times.filter((r) => r.event === 'part').map((r) => [r.fresh, r.earlier_seconds]), [[true, 0], [false, 40]], 'each part is marked in the times file');
+  t.equal(times.filter((r) => r.event === 'part-end').length, 2);
 });
 
 t.test('replay re-derives every line; an edit or a different spec is caught', async (t) => {

@@ -88,6 +88,7 @@ export function registerSearch(program: Command, io: CliIO): void {
       if (opts.json) return io.json(result);
       io.print(headline(result.summary));
       if (result.paused) io.print(`paused after ${opts.maxTrials} new trial(s): run \`rx search run ${name}\` to continue`);
+      if (result.resumed || result.budgetSeconds !== undefined) io.print(wallTimeLine(result));
       io.hint(cmd, `see the trials with: rx search status ${name}`);
     });
   search
@@ -181,4 +182,20 @@ export function registerSearch(program: Command, io: CliIO): void {
       io.print(`trial ${result.trial} of ${name} written to: ${result.written.join(', ') || '(nothing changed)'}`);
       io.hint(cmd, 'run it with: rx repro');
     });
+}
+
+/** "1h02m", "4m05s", "12s": a wall time for people. */
+export function formatWallTime(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** What this invocation and the whole search used of the wall-time budget. */
+function wallTimeLine(r: { elapsedSeconds: number; earlierSeconds: number; budgetSeconds?: number }): string {
+  const part = formatWallTime(r.elapsedSeconds - r.earlierSeconds);
+  const all = r.earlierSeconds > 0 ? `, ${formatWallTime(r.elapsedSeconds)} with the earlier runs` : '';
+  const budget = r.budgetSeconds !== undefined ? ` (budget ${formatWallTime(r.budgetSeconds)})` : '';
+  return `wall time: ${part} this run${all}${budget}`;
 }
