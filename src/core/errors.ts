@@ -107,10 +107,13 @@ export class StoreIntegrityError extends RxError {
 /** rx received SIGINT/SIGTERM/SIGHUP and stopped what ran; the CLI exits 128 + the signal's number. */
 export class InterruptedError extends RxError {
   readonly signal: NodeJS.Signals;
-  constructor(signal: NodeJS.Signals, stopped: string[]) {
-    super('RX_INTERRUPTED', signal === 'SIGINT' ? ExitCode.sigint : signal === 'SIGHUP' ? ExitCode.sighup : ExitCode.sigterm, `interrupted by ${signal}${stopped.length > 0 ? `: stopped stage(s) ${stopped.join(', ')}, their previous outputs put back` : ''}; rx.lock keeps what had finished`, {
+  /** `temporary`: the run was in a temporary tree (an experiment, rx repro --rev), with what that leaves and what to do next. */
+  constructor(signal: NodeJS.Signals, stopped: string[], temporary?: { left: string; hint: string }) {
+    const code = signal === 'SIGINT' ? ExitCode.sigint : signal === 'SIGHUP' ? ExitCode.sighup : ExitCode.sigterm;
+    const what = stopped.length === 0 ? '' : temporary ? `: stopped stage(s) ${stopped.join(', ')} in a temporary tree` : `: stopped stage(s) ${stopped.join(', ')}, their previous outputs put back`;
+    super('RX_INTERRUPTED', code, `interrupted by ${signal}${what}; ${temporary ? temporary.left : 'rx.lock keeps what had finished'}`, {
       data: { signal, stopped },
-      hint: 'run `rx repro` again to finish',
+      hint: temporary ? temporary.hint : 'run `rx repro` again to finish',
     });
     this.signal = signal;
   }

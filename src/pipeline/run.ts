@@ -53,6 +53,8 @@ export interface ReproOptions {
   env?: Record<string, string>;
   /** Per stage, over env (rx repro --rev gives each stage the run_env its lock entry recorded). */
   stageEnv?: Record<string, Record<string, string>>;
+  /** What the first SIGINT/SIGTERM says is left to do (default: the next rx repro undoes it). */
+  interruptNote?: string;
   /** Cancels the run: running commands are stopped (outputs put back), no stage starts after. */
   signal?: AbortSignal;
 }
@@ -370,7 +372,7 @@ export async function runPipeline(ctx: Context, options: ReproOptions): Promise<
     // A first signal lets the run stop at a safe point: running commands are stopped and
     // their outputs put back, finished ones recorded, none started; a second one exits now.
     const stopAtSafePoint = options.dry ? () => {} : onInterrupt((signal, again) => {
-      if (!again) ctx.reporter.warn(`received ${signal}: stopping (again to exit at once; the next rx repro undoes what is left)`);
+      if (!again) ctx.reporter.warn(`received ${signal}: stopping (again to exit at once; ${options.interruptNote ?? 'the next rx repro undoes what is left'})`);
       return !again;
     });
     const stages = await schedule(r, order).finally(() => {

@@ -4,9 +4,9 @@
 // both; bad lists and taken names are refused (exit 2) before anything runs; a failing seed is
 // not recorded (exit 5) while the others are; a group never takes in another run's experiments.
 import t from 'tap';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { rx, git, writeTree, commitAll, gitFsckStrict, jsonOutput } from '../../fixtures/project.js';
+import { rx, rxSpawn, git, writeTree, commitAll, gitFsckStrict, jsonOutput, tempDir } from '../../fixtures/project.js';
 import { useProject, hasStackTrace } from '../../fixtures/e2e.js';
 import { expRunSeedsOutputSchema, expShowOutputSchema, expRunOutputSchema, errorOutputSchema } from '../../src/schema/outputs.js';
 import { describe as describeSeeds } from '../../src/search/stats.js';
@@ -116,6 +116,33 @@ t.test('a seed\'s experiment verifies against its rx.yaml and re-executes with i
   commitAll(dir, 'declared');
   const declared = rx(dir, ['verify', '--rev', 'declared']);
   t.equal(declared.code, 0, declared.stdout + declared.stderr);
+});
+
+t.test('SIGINT or SIGTERM while a seed runs: exit 130/143, that seed not recorded, no sandbox left, and no advice to run rx repro', async (t) => {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    // Seed 1 writes a marker and then takes long; the signal comes once it is running.
+    const { dir } = project(t, ' && if [ "$RX_SEED" = 1 ]; then touch "$MARK_DIR/seed1-running-$PPID"; sleep 30; fi');
+    const markDir = tempDir('rx-marks-');
+    t.teardown(() => rmSync(markDir, { recursive: true, force: true }));
+    const markers = () => readdirSync(markDir);
+    const before = 0;
+    const child = rxSpawn(dir, ['exp', 'run', '--seeds', '0,1', '-n', 'stop'], { MARK_DIR: markDir });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const ended = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    for (let i = 0; i < 2400 && markers().length === before; i++) await new Promise((res) => setTimeout(res, 25));
+    t.ok(markers().length > before, `${signal}: seed 1 started`);
+    child.kill(signal);
+    t.equal(await ended, code, `${signal}: exit ${code}; ${stderr}`);
+    t.notMatch(stderr, /rx repro/, `${signal}: no advice to run rx repro (the user's tree was never touched): ${stderr}`);
+    t.notOk(hasStackTrace(stderr), 'no stack trace');
+    t.same(expRefs(dir).map((r) => r.replace(/^.*\//, '')), ['s0'], `${signal}: seed 0 is recorded, seed 1 is not`);
+    t.same(readdirSync(path.join(dir, '.rx', 'tmp', 'exp')), [], `${signal}: no sandbox left`);
+    t.same(git(dir, ['status', '--porcelain']).stdout, '', 'the working tree untouched');
+  }
 });
 
 t.test('text output: a line per seed, then mean ± half-width [low, high] (n seeds) per metric', async (t) => {
