@@ -151,6 +151,39 @@ async function readText(file: string): Promise<string | undefined> {
   return fsp.readFile(file, 'utf8').catch(() => undefined);
 }
 
+const KEPT_SUFFIX = '.kept';
+
+/** The pid in a sandbox directory's name (`<label>-<pid>-<random>`), if it has one. */
+export function sandboxPid(name: string): number | undefined {
+  const m = /-(\d+)-[^-]+$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the sandboxes of rx processes that are gone (killed outright, so their exit handler
+ * never ran), except the ones kept on purpose (--keep). A live pid keeps its sandbox, also when
+ * the pid was reused by another process: the sweep never removes a running one. Best effort.
+ */
+async function sweepDeadSandboxes(parent: string): Promise<void> {
+  const names = await fsp.readdir(parent).catch(() => [] as string[]);
+  const kept = new Set(names.filter((n) => n.endsWith(KEPT_SUFFIX)).map((n) => n.slice(0, -KEPT_SUFFIX.length)));
+  for (const name of names) {
+    if (name.endsWith(KEPT_SUFFIX) || kept.has(name)) continue;
+    const pid = sandboxPid(name);
+    if (pid === undefined || pid === process.pid || alive(pid)) continue;
+    await fsp.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * Runs one job in its own sandbox directory, in the project `ctx.cwd` is in. Concurrent jobs
  * are independent: each has its own directory and project lock, and they share only the
@@ -164,8 +197,11 @@ export async function runSandbox<T = unknown>(ctx: Context, job: SandboxJob<T>, 
 
   const parent = path.join(project.tmpDir, job.kind ?? 'exp');
   await fsp.mkdir(parent, { recursive: true });
+  await sweepDeadSandboxes(parent);
   const label = (job.label ?? job.base.slice(0, 12)).replace(/[^A-Za-z0-9_.@-]/g, '_');
   const dir = await fsp.mkdtemp(path.join(parent, `${label}-${process.pid}-`));
+  // A kept sandbox is the user's to inspect: the sweep leaves it alone.
+  if (job.keep) await fsp.writeFile(`${dir}${KEPT_SUFFIX}`, '');
   const dispose = job.keep ? () => {} : onExit(() => rmSync(dir, { recursive: true, force: true }));
   let log: WriteStream | undefined;
   try {

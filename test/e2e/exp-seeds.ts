@@ -145,6 +145,29 @@ t.test('SIGINT or SIGTERM while a seed runs: exit 130/143, that seed not recorde
   }
 });
 
+t.test('a sandbox left by a SIGKILLed rx is removed by the next experiment; one kept with --keep stays', async (t) => {
+  const { dir } = project(t, ' && if [ "$RX_SEED" = 1 ]; then touch "$MARK_DIR/running"; sleep 5; fi');
+  const markDir = tempDir('rx-marks-');
+  t.teardown(() => rmSync(markDir, { recursive: true, force: true }));
+  const kept = rx(dir, ['repro', '--rev', 'HEAD', '--keep', '--json']);
+  t.equal(kept.code, 0, kept.stderr);
+  const keptDir = JSON.parse(kept.stdout).dir as string;
+  t.ok(existsSync(keptDir), 'the kept re-execution tree');
+  const child = rxSpawn(dir, ['exp', 'run', '--seeds', '1', '-n', 'killed'], { MARK_DIR: markDir });
+  const ended = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  for (let i = 0; i < 2400 && !existsSync(path.join(markDir, 'running')); i++) await new Promise((res) => setTimeout(res, 25));
+  child.kill('SIGKILL');
+  await ended;
+  const leftover = readdirSync(path.join(dir, '.rx', 'tmp', 'exp'));
+  t.equal(leftover.length, 1, `SIGKILL leaves its sandbox: ${leftover.join(', ')}`);
+  const next = rx(dir, ['exp', 'run', '-n', 'next']);
+  t.equal(next.code, 0, next.stderr);
+  t.same(readdirSync(path.join(dir, '.rx', 'tmp', 'exp')), [], 'the next experiment removed the dead one\'s sandbox');
+  const again = rx(dir, ['repro', '--rev', 'HEAD', '--json']);
+  t.equal(again.code, 0, again.stderr);
+  t.ok(existsSync(keptDir), 'the --keep tree is still there after another re-execution');
+});
+
 t.test('text output: a line per seed, then mean ± half-width [low, high] (n seeds) per metric', async (t) => {
   const { dir } = project(t);
   const r = rx(dir, ['exp', 'run', '--seeds', '2,0', '-n', 'two']);
