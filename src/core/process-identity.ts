@@ -37,6 +37,27 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux architecture rx runs on). */
+const USER_HZ = 100;
+
+/**
+ * CPU seconds (user + system) of this process and of its children that have ended and been
+ * waited for (their own children included): fields 14-17 of /proc/self/stat. Where /proc cannot
+ * be read, this process's own CPU time only.
+ */
+export function cpuSecondsWithChildren(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(rest[i]), 0);
+    if (Number.isFinite(ticks)) return ticks / USER_HZ;
+  } catch {
+    // no /proc: fall through
+  }
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1e6;
+}
+
 let boot: string | undefined | null = null;
 
 export function bootId(): string | undefined {

@@ -7,6 +7,7 @@ import { createWriteStream, promises as fsp, rmSync, type WriteStream } from 'no
 import * as path from 'node:path';
 import type { Context, Reporter } from '../core/context.js';
 import { InterruptedError, UsageError } from '../core/errors.js';
+import { pidAlive } from '../core/process-identity.js';
 import { onExit } from '../core/cleanup.js';
 import { absPath, assertNoSymlinkAbove, unsafePathReason, UnsafePathError } from '../core/paths.js';
 import { parseYaml, stringifyYaml } from '../core/yaml.js';
@@ -159,15 +160,6 @@ export function sandboxPid(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the sandboxes of rx processes that are gone (killed outright, so their exit handler
  * never ran), except the ones kept on purpose (--keep). A live pid keeps its sandbox, also when
@@ -179,7 +171,7 @@ async function sweepDeadSandboxes(parent: string): Promise<void> {
   for (const name of names) {
     if (name.endsWith(KEPT_SUFFIX) || kept.has(name)) continue;
     const pid = sandboxPid(name);
-    if (pid === undefined || pid === process.pid || alive(pid)) continue;
+    if (pid === undefined || pid === process.pid || pidAlive(pid)) continue;
     await fsp.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }

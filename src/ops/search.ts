@@ -10,6 +10,7 @@ import { onInterrupt } from '../core/interrupt.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { absPath } from '../core/paths.js';
 import { parseYaml } from '../core/yaml.js';
+import { cpuSecondsWithChildren } from '../core/process-identity.js';
 import { openProject, RX_DIR, type Project } from '../store/project.js';
 import { withLock, liveHolder } from '../store/process-lock.js';
 import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
@@ -150,6 +151,10 @@ export interface SearchRunResult {
   earlierSeconds: number;
   /** The spec's wall-time budget in seconds, when it has one. */
   budgetSeconds?: number;
+  /** CPU seconds (user + system) of the search and its finished runs, every part; earlier parts alone; the spec's CPU budget. */
+  cpuSeconds: number;
+  earlierCpuSeconds: number;
+  budgetCpuSeconds?: number;
   summary: SearchSummary;
 }
 
@@ -271,6 +276,7 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
           ...(options.maxTrials !== undefined ? { maxTrials: options.maxTrials } : {}),
           run,
           now: () => ctx.clock.now().getTime(),
+          cpu: cpuSecondsWithChildren,
           signal: controller.signal,
           onEvent: (e) => narrate(ctx, spec, e),
         });
@@ -284,6 +290,9 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
           elapsedSeconds: driven.elapsedSeconds,
           earlierSeconds: driven.earlierSeconds,
           ...(spec.budget.timeSeconds !== undefined ? { budgetSeconds: spec.budget.timeSeconds } : {}),
+          cpuSeconds: driven.cpuSeconds,
+          earlierCpuSeconds: driven.earlierCpuSeconds,
+          ...(spec.budget.cpuSeconds !== undefined ? { budgetCpuSeconds: spec.budget.cpuSeconds } : {}),
           summary: summarise(driven.schedule.events),
         };
       } finally {

@@ -126,6 +126,13 @@ const phase = {
   },
 } as const;
 
+const duration = {
+  oneOf: [
+    { type: 'number', exclusiveMinimum: 0, description: 'seconds' },
+    { type: 'string', pattern: '^(?=\\d)(\\d+(\\.\\d+)?d)?(\\d+(\\.\\d+)?h)?(\\d+(\\.\\d+)?m)?(\\d+(\\.\\d+)?s)?$', description: 'a duration such as "2h", "30m", "1h30m", "90s"' },
+  ],
+} as const;
+
 export const searchSpecSchema = {
   $id: 'rx/search.json',
   type: 'object',
@@ -152,12 +159,8 @@ export const searchSpecSchema = {
       minProperties: 1,
       properties: {
         trials: posInt,
-        time: {
-          oneOf: [
-            { type: 'number', exclusiveMinimum: 0, description: 'seconds' },
-            { type: 'string', pattern: '^(?=\\d)(\\d+(\\.\\d+)?d)?(\\d+(\\.\\d+)?h)?(\\d+(\\.\\d+)?m)?(\\d+(\\.\\d+)?s)?$', description: 'a duration such as "2h", "30m", "1h30m", "90s"' },
-          ],
-        },
+        time: { ...duration, description: 'wall time over every run of the search' },
+        cpu: { ...duration, description: 'CPU time of the search and its runs (user + system), over every run of the search' },
       },
     },
     stop: {

@@ -4,9 +4,10 @@
 // ledger: re-derives every suggestion and decision from the spec, the seed and the recorded
 // results, and names the first line that differs. The only owner of ledger I/O.
 //
-// The wall-time budget spans every invocation of one ledger: each invocation (a part) writes a
-// `part` line to the times file, and a resumed search counts what earlier parts used, from each
-// part's first to its last line (a part killed outright counts up to its last recorded line).
+// The wall-time and CPU-time budgets span every invocation of one ledger: each invocation (a
+// part) writes a `part` line to the times file and the CPU seconds it has used on every line, and
+// a resumed search counts what earlier parts used: wall time from each part's first to its last
+// line, CPU time its last figure (a part killed outright counts up to its last recorded line).
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { canonicalJson } from '../core/canonical.js';
@@ -32,6 +33,8 @@ export interface DriveOptions {
   run: (request: RunRequest) => Promise<RunOutcome>;
   /** Milliseconds, for the wall-time budget and the times file only. */
   now: () => number;
+  /** CPU seconds used so far by this process and its finished runs, for the CPU-time budget. */
+  cpu?: () => number;
   signal?: AbortSignal;
   onEvent?: (event: LedgerEvent) => void;
   onRunStart?: (request: RunRequest) => void;
@@ -48,18 +51,22 @@ export interface DriveResult {
   elapsedSeconds: number;
   /** Seconds earlier parts used (0 for a new ledger). */
   earlierSeconds: number;
+  /** CPU seconds used, earlier parts included, and by earlier parts alone (0 without o.cpu). */
+  cpuSeconds: number;
+  earlierCpuSeconds: number;
 }
 
 /**
  * Seconds the earlier parts of a search used, from its times file: the parts since the last one
  * that started a new ledger, each from its first to its last line. Lines before any part line
- * (times files of older rx) count as one part. Unreadable lines are skipped. Pure.
+ * (times files of older rx) count as one part. A part's CPU seconds are the largest `cpu` figure
+ * of its lines. Unreadable lines are skipped. Pure.
  */
-export function earlierPartsSeconds(timesText: string): { seconds: number; parts: number } {
-  const parts: { first: number; last: number }[] = [];
+export function earlierPartsSeconds(timesText: string): { seconds: number; cpuSeconds: number; parts: number } {
+  const parts: { first: number; last: number; cpu: number }[] = [];
   for (const line of timesText.split('\n')) {
     if (line.trim() === '') continue;
-    let rec: { at?: unknown; event?: unknown; fresh?: unknown };
+    let rec: { at?: unknown; event?: unknown; fresh?: unknown; cpu?: unknown };
     try {
       rec = JSON.parse(line) as typeof rec;
     } catch {
@@ -69,15 +76,16 @@ export function earlierPartsSeconds(timesText: string): { seconds: number; parts
     if (!Number.isFinite(at)) continue;
     if (rec.event === 'part') {
       if (rec.fresh === true) parts.length = 0;
-      parts.push({ first: at, last: at });
+      parts.push({ first: at, last: at, cpu: 0 });
       continue;
     }
-    if (parts.length === 0) parts.push({ first: at, last: at });
+    if (parts.length === 0) parts.push({ first: at, last: at, cpu: 0 });
     const part = parts[parts.length - 1]!;
     part.first = Math.min(part.first, at);
     part.last = Math.max(part.last, at);
+    if (typeof rec.cpu === 'number' && Number.isFinite(rec.cpu)) part.cpu = Math.max(part.cpu, rec.cpu);
   }
-  return { seconds: parts.reduce((sum, p) => sum + (p.last - p.first) / 1000, 0), parts: parts.length };
+  return { seconds: parts.reduce((sum, p) => sum + (p.last - p.first) / 1000, 0), cpuSeconds: parts.reduce((sum, p) => sum + p.cpu, 0), parts: parts.length };
 }
 
 async function readLedgerFile(file: string, shown: string): Promise<ParsedLedger | undefined> {
@@ -148,13 +156,15 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
     schedule = new Schedule(o.spec, headerFor(o.spec, o.baseline, o.samplers), o.samplers);
     lines = [];
   }
-  const earlier = parsed ? earlierPartsSeconds(await fsp.readFile(o.timesFile, 'utf8').catch(() => '')) : { seconds: 0, parts: 0 };
+  const earlier = parsed ? earlierPartsSeconds(await fsp.readFile(o.timesFile, 'utf8').catch(() => '')) : { seconds: 0, cpuSeconds: 0, parts: 0 };
   const handle = await fsp.open(o.ledgerFile, 'a');
   const times = await fsp.open(o.timesFile, 'a');
   const writer = new LedgerWriter(handle, lines);
   let appended = 0;
   const started = o.now();
-  const timeLimit = o.spec.budget.timeSeconds;
+  const cpuStarted = o.cpu?.() ?? 0;
+  const cpuThisPart = () => (o.cpu ? o.cpu() - cpuStarted : 0);
+  const { timeSeconds: timeLimit, cpuSeconds: cpuLimit } = o.spec.budget;
   const outcomes = new Map<string, RunOutcome>();
   const inflight = new Map<string, Promise<void>>();
   let failure: unknown;
@@ -163,10 +173,12 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
   const key = (t: number, s: number) => `${t}:${s}`;
 
   const logTime = async (record: Record<string, unknown>) => {
-    await times.write(JSON.stringify({ at: new Date(o.now()).toISOString(), ...record }) + '\n');
+    await times.write(JSON.stringify({ at: new Date(o.now()).toISOString(), ...record, ...(o.cpu ? { cpu: cpuThisPart() } : {}) }) + '\n');
   };
-  await logTime({ event: 'part', pid: process.pid, fresh: !parsed, earlier_seconds: earlier.seconds });
+  await logTime({ event: 'part', pid: process.pid, fresh: !parsed, earlier_seconds: earlier.seconds, ...(o.cpu ? { earlier_cpu_seconds: earlier.cpuSeconds } : {}) });
   const elapsed = () => earlier.seconds + (o.now() - started) / 1000;
+  const cpuUsed = () => earlier.cpuSeconds + cpuThisPart();
+  const spent = (): 'time' | 'cpu' | undefined => (timeLimit !== undefined && elapsed() >= timeLimit ? 'time' : cpuLimit !== undefined && o.cpu && cpuUsed() >= cpuLimit ? 'cpu' : undefined);
 
   const launch = () => {
     if (o.signal?.aborted || failure !== undefined) return;
@@ -199,8 +211,7 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
     }
     for (;;) {
       if (failure !== undefined || o.signal?.aborted) break;
-      const timeUp = timeLimit !== undefined && elapsed() >= timeLimit;
-      const step = schedule.next((t, s) => outcomes.get(key(t, s)), { timeUp });
+      const step = schedule.next((t, s) => outcomes.get(key(t, s)), { spent: spent() });
       if ('done' in step) break;
       if ('event' in step) {
         if (step.event.type === 'suggest') {
@@ -252,7 +263,7 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
       hint: `run \`rx search run ${o.spec.name}\` again to resume: finished trials are not repeated`,
     });
   }
-  return { schedule, appended, paused: paused && !schedule.finished, resumed: parsed !== undefined, elapsedSeconds: elapsed(), earlierSeconds: earlier.seconds };
+  return { schedule, appended, paused: paused && !schedule.finished, resumed: parsed !== undefined, elapsedSeconds: elapsed(), earlierSeconds: earlier.seconds, cpuSeconds: cpuUsed(), earlierCpuSeconds: earlier.cpuSeconds };
 }
 
 export interface ReplayResult {
@@ -299,7 +310,7 @@ export function replaySchedule(parsed: ParsedLedger, spec: ScheduleSpec, sampler
       const { type: _type, trial: _trial, seed: _seed, ...outcome } = found;
       return outcome;
     };
-    const step = schedule.next(lookup, { timeUp: found.type === 'stop' && found.reason === 'time' });
+    const step = schedule.next(lookup, found.type === 'stop' && (found.reason === 'time' || found.reason === 'cpu') ? { spent: found.reason } : {});
     const expected = 'event' in step ? step.event : step;
     const field = firstDifference(expected, found, '');
     if (field !== undefined) return { ok: false, difference: { line: i + 1, expected, found, field } };

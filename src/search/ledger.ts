@@ -107,7 +107,7 @@ export interface TrialEvent {
 
 export interface StopEvent {
   type: 'stop';
-  reason: 'budget' | 'target' | 'no-improvement' | 'grid-exhausted' | 'time';
+  reason: 'budget' | 'target' | 'no-improvement' | 'grid-exhausted' | 'time' | 'cpu';
   /** The values that triggered it. */
   values: Record<string, number | null>;
 }

@@ -199,8 +199,8 @@ export class Schedule {
     return this.spec.phases.length - 1;
   }
 
-  /** The next line of the ledger, or what it waits for. `timeUp`: the wall-time budget is spent. */
-  next(lookup: OutcomeLookup, options: { timeUp?: boolean } = {}): NextStep {
+  /** The next line of the ledger, or what it waits for. `spent`: the wall-time or CPU-time budget is used up. */
+  next(lookup: OutcomeLookup, options: { spent?: 'time' | 'cpu' } = {}): NextStep {
     if (this.ended) return { done: true };
     const K = this.spec.parallel;
     if (this.needStart) {
@@ -226,7 +226,8 @@ export class Schedule {
     }
     if (this.stopped) return this.raceStep(lookup) ?? { event: this.end() };
     if (this.spec.budget.trials !== undefined && n >= this.spec.budget.trials) return { event: { type: 'stop', reason: 'budget', values: { trials: this.spec.budget.trials } } };
-    if (options.timeUp) return { event: { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null } } };
+    if (options.spent === 'time') return { event: { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null } } };
+    if (options.spent === 'cpu') return { event: { type: 'stop', reason: 'cpu', values: { cpu_seconds: this.spec.budget.cpuSeconds ?? null } } };
     const phase = this.phaseOf(n);
     if (phase !== this.phase) return { event: this.phaseEvent(phase, n) };
     return { event: this.suggest(n) };

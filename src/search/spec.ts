@@ -42,7 +42,8 @@ export interface SearchSpec {
   /** Suggestion n conditions only on trials numbered below n - parallel + 1; 1 unless given. */
   parallel: number;
   /** At least one of the two. */
-  budget: { trials?: number; timeSeconds?: number };
+  /** timeSeconds: wall time, cpuSeconds: CPU time (user + system of the search and its runs); both over every run of the search. */
+  budget: { trials?: number; timeSeconds?: number; cpuSeconds?: number };
   stop: { noImprovement?: number; target?: number };
   /** `method: x` becomes [{method: x}]. */
   phases: Phase[];
@@ -88,7 +89,7 @@ interface RawSpec {
   seed: number;
   seeds: number[];
   parallel?: number;
-  budget: { trials?: number; time?: number | string };
+  budget: { trials?: number; time?: number | string; cpu?: number | string };
   stop?: { no_improvement?: number; target?: number };
   racing?: { max_seeds?: number; alpha?: number; top?: number };
   pruning?: { method: 'asha' | 'hyperband'; resource?: 'epochs'; min: number; max: number; eta?: number; metric?: string };
@@ -151,6 +152,10 @@ export function readSearchSpec(file: string, text: string): SearchSpec {
     budget.timeSeconds = parseDuration(raw.budget.time);
     if (!(budget.timeSeconds > 0)) add(['budget', 'time'], 'must be a positive duration');
   }
+  if (raw.budget.cpu !== undefined) {
+    budget.cpuSeconds = parseDuration(raw.budget.cpu);
+    if (!(budget.cpuSeconds > 0)) add(['budget', 'cpu'], 'must be a positive duration');
+  }
 
   const stop: SearchSpec['stop'] = {};
   if (raw.stop?.no_improvement !== undefined) stop.noImprovement = raw.stop.no_improvement;
@@ -198,7 +203,7 @@ export function readSearchSpec(file: string, text: string): SearchSpec {
       if (p.trials === undefined && i < last) add(['phases', i], 'only the last phase may omit trials (it runs until the budget ends)');
       if (p.refine !== undefined && i === 0) add(['phases', i, 'refine'], 'refines around the best trial of earlier phases, and the first phase has none');
     });
-    if (raw.phases[last]!.trials === undefined && budget.trials === undefined && budget.timeSeconds === undefined) {
+    if (raw.phases[last]!.trials === undefined && budget.trials === undefined && budget.timeSeconds === undefined && budget.cpuSeconds === undefined) {
       add(['phases', last], 'runs until the budget ends, and the budget has neither trials nor time');
     }
     const fixed = raw.phases.reduce((n, p) => n + (p.trials ?? 0), 0);

@@ -190,11 +190,11 @@ t.test('an interrupted search resumes to the ledger an uninterrupted one writes'
 t.test('the wall-time budget spans every part of a resumed search, counted from the times file', async (t) => {
   const at = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString();
   const line = (s: number, rec: Record<string, unknown>) => JSON.stringify({ at: at(s), ...rec });
-  t.same(earlierPartsSeconds(''), { seconds: 0, parts: 0 });
-  t.same(earlierPartsSeconds([line(0, { event: 'start' }), line(50, { event: 'end' })].join('\n')), { seconds: 50, parts: 1 }, 'a times file of older rx: one part');
-  const twoParts = [line(0, { event: 'part', fresh: true }), line(5, { event: 'start' }), line(40, { event: 'end' }), line(100, { event: 'part' }), line(130, { event: 'start' }), 'torn {', line(160, { event: 'part-end' })];
-  t.same(earlierPartsSeconds(twoParts.join('\n')), { seconds: 100, parts: 2 }, 'each part from its first to its last line; bad lines skipped');
-  t.same(earlierPartsSeconds([...twoParts, line(500, { event: 'part', fresh: true }), line(520, { event: 'end' })].join('\n')), { seconds: 20, parts: 1 }, 'a part that started a new ledger forgets the ones before');
+  t.same(earlierPartsSeconds(''), { seconds: 0, cpuSeconds: 0, parts: 0 });
+  t.same(earlierPartsSeconds([line(0, { event: 'start' }), line(50, { event: 'end' })].join('\n')), { seconds: 50, cpuSeconds: 0, parts: 1 }, 'a times file of older rx: one part');
+  const twoParts = [line(0, { event: 'part', fresh: true }), line(5, { event: 'start', cpu: 1 }), line(40, { event: 'end', cpu: 70 }), line(100, { event: 'part' }), line(130, { event: 'start', cpu: 0.5 }), 'torn {', line(160, { event: 'part-end', cpu: 55 })];
+  t.same(earlierPartsSeconds(twoParts.join('\n')), { seconds: 100, cpuSeconds: 125, parts: 2 }, 'each part from its first to its last line, its CPU its last figure; bad lines skipped');
+  t.same(earlierPartsSeconds([...twoParts, line(500, { event: 'part', fresh: true }), line(520, { event: 'end', cpu: 9 })].join('\n')), { seconds: 20, cpuSeconds: 9, parts: 1 }, 'a part that started a new ledger forgets the ones before');
 
   // Each run takes 10 s of a fake clock; the budget is 100 s.
   let clock = Date.UTC(2026, 0, 1);
@@ -226,6 +226,27 @@ t.test('the wall-time budget spans every part of a resumed search, counted from 
   const times = readFileSync(path.join(dir, 'toy.times.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   t.same(times.filter((r) => r.event === 'part').map((r) => [r.fresh, r.earlier_seconds]), [[true, 0], [false, 40]], 'each part is marked in the times file');
   t.equal(times.filter((r) => r.event === 'part-end').length, 2);
+
+  // A CPU budget: each run costs 25 CPU seconds and 1 s of wall time; 200 CPU seconds in all.
+  let cpu = 0;
+  const cpuRun = async (r: RunRequest) => {
+    cpu += 25;
+    clock += 1000;
+    return objective(r);
+  };
+  const cpuBudget = spec({ budget: { trials: 1000, cpuSeconds: 200 }, parallel: 1 });
+  const cdir = tmp(t);
+  const p1 = await drive(cdir, cpuBudget, 1, cpuRun, { now: () => clock, cpu: () => cpu, maxTrials: 1 });
+  t.same([p1.cpuSeconds, p1.earlierCpuSeconds], [50, 0], 'one trial on two seeds: 50 CPU seconds');
+  cpu += 1000; // another process's CPU time between the parts does not count: each part counts from its own start
+  const p2 = await drive(cdir, cpuBudget, 1, cpuRun, { now: () => clock, cpu: () => cpu });
+  t.equal(p2.earlierCpuSeconds, 50);
+  t.equal(p2.cpuSeconds, 200, 'stopped once 200 CPU seconds were used over both parts');
+  const cpuEvents = parseLedger(readFileSync(path.join(cdir, 'toy.ledger.jsonl'), 'utf8'), 'l').events;
+  t.same(cpuEvents.find((e) => e.type === 'stop'), { type: 'stop', reason: 'cpu', values: { cpu_seconds: 200 } }, 'the stop line names the CPU budget');
+  t.equal(cpuEvents.filter((e) => e.type === 'suggest').length, 4, 'four trials of two seeds at 25 CPU seconds a run');
+  const replayed = replaySchedule(parseLedger(readFileSync(path.join(cdir, 'toy.ledger.jsonl'), 'utf8'), 'l'), cpuBudget, samplers, 'l');
+  t.ok(replayed.ok, 'replay accepts the CPU stop');
 });
 
 t.test('replay re-derives every line; an edit or a different spec is caught', async (t) => {

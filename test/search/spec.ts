@@ -105,6 +105,10 @@ space:
   const single = readSearchSpec(FILE, `${HEAD.replace('budget: {trials: 20}', 'budget: {time: 90}')}method: gp\noptions: {xi: 0.1}\nspace:\n  x: {path: "p.yaml:x", type: float, low: 0, high: 1}\n`);
   t.same(single.phases, [{ method: 'gp', options: { xi: 0.1 } }]);
   t.same(single.budget, { timeSeconds: 90 });
+  const cpu = readSearchSpec(FILE, `${HEAD.replace('budget: {trials: 20}', 'budget: {cpu: "4h", time: "3h"}')}method: tpe\nspace:\n  x: {path: "p.yaml:x", type: float, low: 0, high: 1}\n`);
+  t.same(cpu.budget, { timeSeconds: 10800, cpuSeconds: 14400 }, 'a CPU-time budget beside the wall time');
+  t.same(readSearchSpec(FILE, `${HEAD.replace('budget: {trials: 20}', 'budget: {cpu: 600}')}method: tpe\nspace:\n  x: {path: "p.yaml:x", type: float, low: 0, high: 1}\n`).budget, { cpuSeconds: 600 }, 'a CPU budget alone bounds a search');
+  t.throws(() => readSearchSpec(FILE, `${HEAD.replace('budget: {trials: 20}', 'budget: {cpu: "soon"}')}method: tpe\nspace:\n  x: {path: "p.yaml:x", type: float, low: 0, high: 1}\n`), /budget\.cpu/, 'a CPU budget that is no duration, located');
   t.equal(parseDuration('2h'), 7200);
   t.equal(parseDuration('30m'), 1800);
   t.equal(parseDuration('1d2h'), 93600);

@@ -88,7 +88,7 @@ export function registerSearch(program: Command, io: CliIO): void {
       if (opts.json) return io.json(result);
       io.print(headline(result.summary));
       if (result.paused) io.print(`paused after ${opts.maxTrials} new trial(s): run \`rx search run ${name}\` to continue`);
-      if (result.resumed || result.budgetSeconds !== undefined) io.print(wallTimeLine(result));
+      if (result.resumed || result.budgetSeconds !== undefined || result.budgetCpuSeconds !== undefined) io.print(wallTimeLine(result));
       io.hint(cmd, `see the trials with: rx search status ${name}`);
     });
   search
@@ -192,10 +192,9 @@ export function formatWallTime(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** What this invocation and the whole search used of the wall-time budget. */
-function wallTimeLine(r: { elapsedSeconds: number; earlierSeconds: number; budgetSeconds?: number }): string {
-  const part = formatWallTime(r.elapsedSeconds - r.earlierSeconds);
-  const all = r.earlierSeconds > 0 ? `, ${formatWallTime(r.elapsedSeconds)} with the earlier runs` : '';
-  const budget = r.budgetSeconds !== undefined ? ` (budget ${formatWallTime(r.budgetSeconds)})` : '';
-  return `wall time: ${part} this run${all}${budget}`;
+/** What this invocation and the whole search used of the wall-time and CPU-time budgets. */
+function wallTimeLine(r: { elapsedSeconds: number; earlierSeconds: number; budgetSeconds?: number; cpuSeconds: number; earlierCpuSeconds: number; budgetCpuSeconds?: number }): string {
+  const line = (what: string, used: number, earlier: number, budget: number | undefined) =>
+    `${what}: ${formatWallTime(used - earlier)} this run${earlier > 0 ? `, ${formatWallTime(used)} with the earlier runs` : ''}${budget !== undefined ? ` (budget ${formatWallTime(budget)})` : ''}`;
+  return `${line('wall time', r.elapsedSeconds, r.earlierSeconds, r.budgetSeconds)}; ${line('CPU', r.cpuSeconds, r.earlierCpuSeconds, r.budgetCpuSeconds)}`;
 }
