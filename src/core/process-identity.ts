@@ -2,7 +2,7 @@
 // init is pid 1 again, and pids wrap), so rx records a process's identity as pid, start
 // time (field 22 of /proc/PID/stat, clock ticks since boot), the kernel's boot id and the
 // host; a record names a live process only when all of them still match.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 export interface ProcessIdentity {
@@ -40,22 +40,64 @@ export function processStartTime(pid: number): string | undefined {
 /** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux architecture rx runs on). */
 const USER_HZ = 100;
 
+/** Fields of /proc/PID/stat after the command name: index i is field i + 3. */
+function statFields(pid: number | 'self'): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime + cutime + cstime (fields 14-17) in clock ticks. */
+function ticksOf(fields: string[]): number {
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+}
+
+let orphanedTicks = 0;
+
 /**
- * CPU seconds (user + system) of this process and of its children that have ended and been
- * waited for (their own children included): fields 14-17 of /proc/self/stat. Where /proc cannot
- * be read, this process's own CPU time only.
+ * Adds CPU time of processes rx stopped that no process of rx's will wait for (the members of a
+ * stopped stage's group under its leader: the leader dies first, so their time never reaches rx).
+ */
+export function noteOrphanedCpuTicks(ticks: number): void {
+  if (Number.isFinite(ticks) && ticks > 0) orphanedTicks += ticks;
+}
+
+/**
+ * CPU seconds (user + system) of this process, of its children that have ended and been waited
+ * for (their own children included: fields 14-17 of /proc/self/stat), and of the stopped stage
+ * processes noted above. Where /proc cannot be read, this process's own CPU time only.
  */
 export function cpuSecondsWithChildren(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(rest[i]), 0);
-    if (Number.isFinite(ticks)) return ticks / USER_HZ;
-  } catch {
-    // no /proc: fall through
-  }
+  const fields = statFields('self');
+  const ticks = fields ? ticksOf(fields) : NaN;
+  if (Number.isFinite(ticks)) return (ticks + orphanedTicks) / USER_HZ;
   const own = process.cpuUsage();
   return (own.user + own.system) / 1e6;
+}
+
+/** CPU ticks of every live process in group `pgid` but its leader, by pid; empty without /proc. */
+export function groupMemberTicks(pgid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid === pgid) continue;
+    const fields = statFields(pid);
+    // Field 5 is the process group.
+    if (!fields || Number(fields[2]) !== pgid) continue;
+    const ticks = ticksOf(fields);
+    if (Number.isFinite(ticks)) out.set(pid, ticks);
+  }
+  return out;
 }
 
 let boot: string | undefined | null = null;

@@ -3,7 +3,7 @@
 // started, whether rx forwards a SIGINT/SIGTERM it received or a later rx ends the group a
 // killed rx left running (its pgid and start time are in the staging journal).
 import { hostname } from 'node:os';
-import { bootId, pidAlive, processStartTime, type ProcessIdentity } from '../core/process-identity.js';
+import { bootId, groupMemberTicks, noteOrphanedCpuTicks, pidAlive, processStartTime, type ProcessIdentity } from '../core/process-identity.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,9 +30,28 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitGone(pgid: number, ms: number): Promise<boolean> {
+/**
+ * The CPU time of a stopped group's members under its leader, sampled while they die (the last
+ * figure each showed): the leader dies first, so no process of rx's waits for them and their
+ * time would be missing from rx's own (a search's CPU budget counts it).
+ */
+class MemberCpu {
+  private readonly last = new Map<number, number>();
+  constructor(private readonly pgid: number) {
+    this.sample();
+  }
+  sample(): void {
+    for (const [pid, ticks] of groupMemberTicks(this.pgid)) this.last.set(pid, Math.max(ticks, this.last.get(pid) ?? 0));
+  }
+  note(): void {
+    noteOrphanedCpuTicks([...this.last.values()].reduce((a, b) => a + b, 0));
+  }
+}
+
+async function waitGone(pgid: number, ms: number, cpu?: MemberCpu): Promise<boolean> {
   const deadline = performance.now() + ms;
   for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+    cpu?.sample();
     if (!groupAlive(pgid)) return true;
     if (performance.now() >= deadline) return false;
     await sleep(delay);
@@ -44,11 +63,16 @@ async function waitGone(pgid: number, ms: number): Promise<boolean> {
  * left and waits briefly for the kernel to reap it. Resolves to how it ended.
  */
 export async function endGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<'exited' | 'killed' | 'lingering'> {
-  signalGroup(pgid, signal);
-  if (signal !== 'SIGKILL' && (await waitGone(pgid, graceMs))) return 'exited';
-  signalGroup(pgid, 'SIGKILL');
-  // Members no process reaps stay zombies (harmless, they run nothing).
-  return (await waitGone(pgid, 2000)) ? 'killed' : 'lingering';
+  const cpu = new MemberCpu(pgid);
+  try {
+    signalGroup(pgid, signal);
+    if (signal !== 'SIGKILL' && (await waitGone(pgid, graceMs, cpu))) return 'exited';
+    signalGroup(pgid, 'SIGKILL');
+    // Members no process reaps stay zombies (harmless, they run nothing).
+    return (await waitGone(pgid, 2000, cpu)) ? 'killed' : 'lingering';
+  } finally {
+    cpu.note();
+  }
 }
 
 /**

@@ -173,7 +173,7 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
   const key = (t: number, s: number) => `${t}:${s}`;
 
   const logTime = async (record: Record<string, unknown>) => {
-    await times.write(JSON.stringify({ at: new Date(o.now()).toISOString(), ...record, ...(o.cpu ? { cpu: cpuThisPart() } : {}) }) + '\n');
+    await times.write(JSON.stringify({ at: new Date(o.now()).toISOString(), ...record, ...(o.cpu ? { cpu: Math.round(cpuThisPart() * 100) / 100 } : {}) }) + '\n');
   };
   await logTime({ event: 'part', pid: process.pid, fresh: !parsed, earlier_seconds: earlier.seconds, ...(o.cpu ? { earlier_cpu_seconds: earlier.cpuSeconds } : {}) });
   const elapsed = () => earlier.seconds + (o.now() - started) / 1000;

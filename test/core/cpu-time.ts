@@ -13,3 +13,19 @@ t.test('a finished busy child counts toward this process\'s CPU seconds', async 
   t.ok(after - before < 30, 'and not wildly more');
   t.ok(cpuSecondsWithChildren() >= after, 'never decreases');
 });
+
+t.test('a stopped stage group\'s members, which rx never waits for, count too', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { endGroup } = await import('../../src/pipeline/process-group.js');
+  // The leader (sh) starts a busy node and waits: the node is a member, not rx's child.
+  const child = spawn('/bin/sh', ['-c', `${JSON.stringify(process.execPath)} -e "let x = 0; for (;;) x += Math.sqrt(x + 1);"; echo never`], { detached: true, stdio: 'ignore' });
+  const exited = new Promise((res) => child.on('exit', res));
+  await new Promise((res) => setTimeout(res, 800));
+  const before = cpuSecondsWithChildren();
+  // 'lingering' where pid 1 reaps no orphans (a zombie member keeps the group alive).
+  t.match(await endGroup(child.pid!, 'SIGTERM', 2000), /^(exited|killed|lingering)$/);
+  await exited;
+  const counted = cpuSecondsWithChildren() - before;
+  t.ok(counted >= 0.4, `the member's busy time is counted (${counted.toFixed(2)} s of about 0.8)`);
+  t.ok(counted < 30, 'and not wildly more');
+});
