@@ -25,7 +25,7 @@ import { applyConfig, checkSpaceAgainstProject, epochReportingStages } from '../
 import { judge } from '../search/pruning.js';
 import type { Pipeline } from '../pipeline/definition.js';
 import { samplerSetFor } from '../search/samplers.js';
-import { driveSearch, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
+import { driveSearch, earlierPartsSeconds, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
 import type { HeaderEvent, LedgerEvent } from '../search/ledger.js';
 import type { RunOutcome } from '../search/schedule.js';
 import { meanCurve, summarise, type SearchSummary } from '../search/summary.js';
@@ -320,12 +320,24 @@ function narrate(ctx: Context, spec: SearchSpec, e: LedgerEvent): void {
   }
 }
 
-export async function searchStatus(ctx: Context, options: { name: string }): Promise<{ ledger: string; summary: SearchSummary; running?: string }> {
+export interface SearchStatusResult {
+  ledger: string;
+  summary: SearchSummary;
+  running?: string;
+  /** What the runs of the search used so far (from the times file, a run under way up to its last line), and the spec's budgets. */
+  used: { seconds: number; cpuSeconds: number; parts: number; budgetSeconds?: number; budgetCpuSeconds?: number };
+}
+
+export async function searchStatus(ctx: Context, options: { name: string }): Promise<SearchStatusResult> {
   const o = await open(ctx, options.name);
   const l = await ledgerOf(o);
   if (!l) throw new UsageError(`search ${o.spec.name} has not run yet (no ${o.ledger})`, { hint: `start it with rx search run ${o.spec.name}` });
   checkHeader(l.events[0] as HeaderEvent, o.spec, samplerSetFor(o.spec.phases.map((p) => p.method)), o.ledger);
-  const out: { ledger: string; summary: SearchSummary; running?: string } = { ledger: o.ledger, summary: summarise(l.events) };
+  const times = earlierPartsSeconds(await fsp.readFile(absPath(o.project.root, o.times), 'utf8').catch(() => ''));
+  const used: SearchStatusResult['used'] = { seconds: times.seconds, cpuSeconds: times.cpuSeconds, parts: times.parts };
+  if (o.spec.budget.timeSeconds !== undefined) used.budgetSeconds = o.spec.budget.timeSeconds;
+  if (o.spec.budget.cpuSeconds !== undefined) used.budgetCpuSeconds = o.spec.budget.cpuSeconds;
+  const out: SearchStatusResult = { ledger: o.ledger, summary: summarise(l.events), used };
   // A lock left by a killed run is not a run under way.
   const held = await liveHolder(searchLockDir(o.project, o.spec.name));
   if (held) out.running = `pid ${held.pid} on ${held.host}${held.since ? ` since ${held.since}` : ''}`;

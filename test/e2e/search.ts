@@ -83,6 +83,12 @@ t.test('a search finishes, replays, and leaves the working tree, index and HEAD 
   t.equal(status.code, 0, status.stderr);
   t.match(status.stdout, /9 trial\(s\)/);
   t.match(status.stdout, /best: trial \d+/);
+  t.match(status.stdout, /^used: \d+[ms0-9]* wall time, \d+[ms0-9]* CPU, over 1 run\(s\) of rx search run$/m, 'what the search used');
+  t.ok(out.cpuSeconds > 0 && out.elapsedSeconds > 0, `CPU ${out.cpuSeconds} s and wall ${out.elapsedSeconds} s are counted`);
+  t.equal(out.earlierSeconds, 0);
+  const statusJson = JSON.parse(rx(dir, ['search', 'status', 'toy', '--json']).stdout);
+  t.equal(statusJson.used.parts, 1);
+  t.ok(statusJson.used.cpuSeconds > 0 && statusJson.used.cpuSeconds <= out.cpuSeconds + 0.01, 'status reads the CPU seconds the run recorded');
   const fsck = git(dir, ['fsck', '--strict']);
   t.equal(fsck.code, 0, fsck.stderr);
   // A second run of a finished search writes nothing.

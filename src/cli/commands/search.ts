@@ -102,6 +102,12 @@ export function registerSearch(program: Command, io: CliIO): void {
       const result = await (await loadSearchOps()).searchStatus(io.context(cmd), { name });
       if (opts.json) return io.json(result);
       io.print(headline(result.summary) + (result.running ? `\na search run is under way (${result.running})` : ''));
+      const u = result.used;
+      if (u.parts > 0) {
+        const of = (budget: number | undefined) => (budget !== undefined ? ` of ${formatWallTime(budget)}` : '');
+        const cpu = u.cpuSeconds > 0 || u.budgetCpuSeconds !== undefined ? `, ${formatWallTime(u.cpuSeconds)}${of(u.budgetCpuSeconds)} CPU` : '';
+        io.print(`used: ${formatWallTime(u.seconds)}${of(u.budgetSeconds)} wall time${cpu}, over ${u.parts} run(s) of rx search run`);
+      }
       if (result.summary.trials.length > 0) printTable(io, trialTable(result.summary), opts.md);
       for (const t of result.summary.trials) for (const f of t.failures) io.print(`trial ${t.trial} seed ${f.seed} failed${f.exitCode !== undefined ? ` (exit ${f.exitCode})` : ''}${f.error ? `: ${f.error}` : ''}${f.log ? `; log: ${f.log}` : ''}`);
     });
