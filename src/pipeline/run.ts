@@ -329,9 +329,25 @@ async function schedule(r: Runner, order: string[]): Promise<StageOutcome[]> {
   return order.map((n) => outcomes.get(n)!);
 }
 
-/** The graph with the run's environment set on every stage (over the stage's own; see Stage.runEnv). */
+/**
+ * Built-in rx commands whose results do not depend on a run's env (RX_SEED seeds rx train only),
+ * each alone on its line with plain arguments: no shell syntax that could run anything else.
+ */
+const RUN_ENV_FREE = /^rx\s+(data\s+build|evaluate)(\s+[A-Za-z0-9_./:=,@+%-]+)*$/;
+
+/**
+ * Whether a stage's result may depend on the run's env: false only for a stage made of nothing
+ * but built-in rx commands that ignore it, which then gets no run_env, so the replication seeds
+ * of one configuration share its result through the run cache instead of re-making it per seed.
+ */
+export function readsRunEnv(stage: Pick<Stage, 'cmd'>): boolean {
+  return !(Array.isArray(stage.cmd) ? stage.cmd : [stage.cmd]).every((c) => RUN_ENV_FREE.test(c.trim()));
+}
+
+/** The graph with the run's environment set on every stage that may read it (over the stage's own; see Stage.runEnv). */
 function withRunEnv(graph: Graph, env: Record<string, string> | undefined, stageEnv: Record<string, Record<string, string>> = {}): Graph {
-  const runEnvOf = (name: string) => ({ ...env, ...stageEnv[name] });
+  // What a commit's lock recorded for a stage (stageEnv) is given back as it is.
+  const runEnvOf = (name: string) => ({ ...(readsRunEnv(graph.stages.get(name)!) ? env : {}), ...stageEnv[name] });
   if (![...graph.stages.keys()].some((n) => Object.keys(runEnvOf(n)).length > 0)) return graph;
   return { ...graph, stages: new Map([...graph.stages].map(([n, s]) => [n, Object.keys(runEnvOf(n)).length > 0 ? { ...s, runEnv: runEnvOf(n) } : s])) };
 }

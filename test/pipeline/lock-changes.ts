@@ -2,6 +2,7 @@ import t from 'tap';
 import { lockEntryFor, serialiseLock, parseLock, runCacheKey, entryEnvs, type Lock, type LockFileEntry } from '../../src/pipeline/lock.js';
 import { stageChanges, onlyOutputsChanged, describeReason } from '../../src/pipeline/changes.js';
 import { mergeLocks } from '../../src/pipeline/merge.js';
+import { readsRunEnv } from '../../src/pipeline/run.js';
 import { diffValues, flatten, roundDelta } from '../../src/pipeline/values.js';
 import { schemaProblems } from '../../src/schema/validate.js';
 import { lockSchema } from '../../src/schema/pipeline.js';
@@ -107,6 +108,15 @@ t.test('a run\'s env (RX_SEED) is recorded as run_env apart from env, keyed into
   t.same(entryEnvs({ ...seeded, env: { RX_SEED: '9' } }, {}), { env: { RX_SEED: '9' }, runEnv: { RX_SEED: '2' } }, 'with run_env present, env is read as written');
   t.same(stageChanges(stage({ env: { MODE: 'fast' }, runEnv: { RX_SEED: '2' } }), legacy, now), [], 'a legacy entry with the same seed: up to date');
   t.same(stageChanges(stage({ env: { MODE: 'fast' } }), legacy, now), [{ kind: 'settings', what: 'run env' }], 'a legacy entry, run without the seed');
+});
+
+t.test('only stages of built-in rx commands that ignore the run env go without it', async (t) => {
+  for (const cmd of ['rx data build data/digits.yaml --out work/data', 'rx evaluate --model work/model --data work/data/manifest.json --out metrics.json', ['rx data build a.yaml --out w', 'rx evaluate --model m --data d --out x.json'], '  rx data build d.yaml  ']) {
+    t.equal(readsRunEnv({ cmd }), false, `${JSON.stringify(cmd)}: no run env`);
+  }
+  for (const cmd of ['rx train --model m.yaml --out w', 'python train.py', 'rx data build d.yaml; echo $RX_SEED', 'rx data build d.yaml && rx train', 'rx evaluate --out "$(echo x)"', 'rx data build $RX_SEED', ['rx data build a.yaml', 'node x.js'], 'rx data show d.yaml']) {
+    t.equal(readsRunEnv({ cmd }), true, `${JSON.stringify(cmd)}: may read it`);
+  }
 });
 
 t.test('mergeLocks merges stage by stage and isolates conflicts', async (t) => {
