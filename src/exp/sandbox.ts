@@ -152,7 +152,8 @@ async function readText(file: string): Promise<string | undefined> {
   return fsp.readFile(file, 'utf8').catch(() => undefined);
 }
 
-const KEPT_SUFFIX = '.kept';
+/** In the name of a sandbox kept with --keep, before the pid. */
+const KEPT_MARK = 'kept-';
 
 /** The pid in a sandbox directory's name (`<label>-<pid>-<random>`), if it has one. */
 export function sandboxPid(name: string): number | undefined {
@@ -166,10 +167,8 @@ export function sandboxPid(name: string): number | undefined {
  * the pid was reused by another process: the sweep never removes a running one. Best effort.
  */
 async function sweepDeadSandboxes(parent: string): Promise<void> {
-  const names = await fsp.readdir(parent).catch(() => [] as string[]);
-  const kept = new Set(names.filter((n) => n.endsWith(KEPT_SUFFIX)).map((n) => n.slice(0, -KEPT_SUFFIX.length)));
-  for (const name of names) {
-    if (name.endsWith(KEPT_SUFFIX) || kept.has(name)) continue;
+  for (const name of await fsp.readdir(parent).catch(() => [] as string[])) {
+    if (new RegExp(`-${KEPT_MARK}\\d+-[^-]+$`).test(name)) continue;
     const pid = sandboxPid(name);
     if (pid === undefined || pid === process.pid || pidAlive(pid)) continue;
     await fsp.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
@@ -191,9 +190,8 @@ export async function runSandbox<T = unknown>(ctx: Context, job: SandboxJob<T>, 
   await fsp.mkdir(parent, { recursive: true });
   await sweepDeadSandboxes(parent);
   const label = (job.label ?? job.base.slice(0, 12)).replace(/[^A-Za-z0-9_.@-]/g, '_');
-  const dir = await fsp.mkdtemp(path.join(parent, `${label}-${process.pid}-`));
-  // A kept sandbox is the user's to inspect: the sweep leaves it alone.
-  if (job.keep) await fsp.writeFile(`${dir}${KEPT_SUFFIX}`, '');
+  // A kept sandbox is the user's to inspect: its name tells the sweep to leave it alone.
+  const dir = await fsp.mkdtemp(path.join(parent, `${label}-${job.keep ? KEPT_MARK : ''}${process.pid}-`));
   const dispose = job.keep ? () => {} : onExit(() => rmSync(dir, { recursive: true, force: true }));
   let log: WriteStream | undefined;
   try {
