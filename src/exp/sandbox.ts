@@ -4,6 +4,7 @@
 // may be recorded as an experiment commit. The user's working tree, index and HEAD are never
 // touched. exp run, repro --rev and search trials all run here (executors/ run several at once).
 import { createWriteStream, promises as fsp, rmSync, type WriteStream } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { Context, Reporter } from '../core/context.js';
 import { InterruptedError, UsageError } from '../core/errors.js';
@@ -152,25 +153,30 @@ async function readText(file: string): Promise<string | undefined> {
   return fsp.readFile(file, 'utf8').catch(() => undefined);
 }
 
-/** In the name of a sandbox kept with --keep, before the pid. */
-const KEPT_MARK = 'kept-';
+/** This host in sandbox names: a pid means something only on the host that made it. */
+const HOST_TAG = hostname().replace(/[^A-Za-z0-9]/g, '_').slice(0, 40) || 'host';
 
-/** The pid in a sandbox directory's name (`<label>-<pid>-<random>`), if it has one. */
-export function sandboxPid(name: string): number | undefined {
-  const m = /-(\d+)-[^-]+$/.exec(name);
-  return m ? Number(m[1]) : undefined;
+/** The prefix of a sandbox directory's name: `<label>-[kept-]<pid>.<host>-`, then mkdtemp's six characters. */
+function sandboxPrefix(label: string, keep: boolean): string {
+  return `${label}-${keep ? 'kept-' : ''}${process.pid}.${HOST_TAG}-`;
+}
+
+/** What a sandbox directory's name says of its maker; undefined for names rx did not make so. */
+export function sandboxOwner(name: string): { pid: number; host: string; kept: boolean } | undefined {
+  const m = /-(kept-)?(\d+)\.([A-Za-z0-9_]+)-[A-Za-z0-9]{6}$/.exec(name);
+  return m ? { pid: Number(m[2]), host: m[3]!, kept: m[1] !== undefined } : undefined;
 }
 
 /**
- * Removes the sandboxes of rx processes that are gone (killed outright, so their exit handler
- * never ran), except the ones kept on purpose (--keep). A live pid keeps its sandbox, also when
- * the pid was reused by another process: the sweep never removes a running one. Best effort.
+ * Removes the sandboxes of rx processes of this host that are gone (killed outright, so their
+ * exit handler never ran), except the ones kept on purpose (--keep). A live pid keeps its
+ * sandbox, also when the pid was reused by another process, and another host's are never
+ * touched (a project on a shared disk): the sweep never removes a running one. Best effort.
  */
 async function sweepDeadSandboxes(parent: string): Promise<void> {
   for (const name of await fsp.readdir(parent).catch(() => [] as string[])) {
-    if (new RegExp(`-${KEPT_MARK}\\d+-[^-]+$`).test(name)) continue;
-    const pid = sandboxPid(name);
-    if (pid === undefined || pid === process.pid || pidAlive(pid)) continue;
+    const owner = sandboxOwner(name);
+    if (!owner || owner.kept || owner.host !== HOST_TAG || owner.pid === process.pid || pidAlive(owner.pid)) continue;
     await fsp.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -191,7 +197,7 @@ export async function runSandbox<T = unknown>(ctx: Context, job: SandboxJob<T>, 
   await sweepDeadSandboxes(parent);
   const label = (job.label ?? job.base.slice(0, 12)).replace(/[^A-Za-z0-9_.@-]/g, '_');
   // A kept sandbox is the user's to inspect: its name tells the sweep to leave it alone.
-  const dir = await fsp.mkdtemp(path.join(parent, `${label}-${job.keep ? KEPT_MARK : ''}${process.pid}-`));
+  const dir = await fsp.mkdtemp(path.join(parent, sandboxPrefix(label, job.keep === true)));
   const dispose = job.keep ? () => {} : onExit(() => rmSync(dir, { recursive: true, force: true }));
   let log: WriteStream | undefined;
   try {

@@ -308,8 +308,8 @@ t.test("a group never takes in another run's experiment: recorded meanwhile, it 
 });
 
 t.test('a generated group name another run took before any seed was recorded is chosen again', async (t) => {
-  // Seed 0's stage records <group>/s9 as another run would; its sandbox directory is named <group>-s0-<pid>-XXXXXX.
-  const { dir, head } = project(t, ' && if [ "$RX_SEED" = 0 ]; then g=$(basename "$PWD" | sed "s/-s[0-9]*-[0-9]*-[^-]*\\$//"); git update-ref refs/rx/exps/$(git rev-parse HEAD)/$g/s9 HEAD; fi');
+  // Seed 0's stage records <group>/s9 as another run would; its sandbox directory is named <group>-s0-<pid>.<host>-XXXXXX.
+  const { dir, head } = project(t, ' && if [ "$RX_SEED" = 0 ]; then g=$(basename "$PWD" | sed "s/-s[0-9]*-[0-9]*\\.[A-Za-z0-9_]*-[^-]*\\$//"); git update-ref refs/rx/exps/$(git rev-parse HEAD)/$g/s9 HEAD; fi');
   const r = runSeeds(dir, ['--seeds', '0,1']);
   t.equal(r.code, 0, r.stderr);
   const refs = expRefs(dir);

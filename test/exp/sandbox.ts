@@ -244,3 +244,11 @@ t.test('an edit outside the tree is refused before anything runs', async (t) => 
   t.notOk(existsSync(path.join(dir, '.rx', 'tmp', 'exp', 'escape.txt')));
   t.same(sandboxDirs(dir), [], 'the sandbox directories are gone');
 });
+
+t.test('sandbox names say which pid on which host made them, and whether they are kept', async (t) => {
+  const { sandboxOwner } = await import('../../src/exp/sandbox.js');
+  t.same(sandboxOwner('rep-s1-4242.box_1-AbC123'), { pid: 4242, host: 'box_1', kept: false });
+  t.same(sandboxOwner('20304eff5ce8-kept-77.ci_runner-zz9Q0a'), { pid: 77, host: 'ci_runner', kept: true });
+  for (const name of ['rep-s1-4242-AbC123', 'notes', 'x-12.h-short', 'a-b.c-d'])
+    t.equal(sandboxOwner(name), undefined, `${name}: not a name rx made (so never swept)`);
+});
