@@ -152,7 +152,13 @@ export const lockStageSchema = {
     outs: { type: 'array', items: lockFile },
     seeds: { type: 'object', additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string' }] } },
     env: { type: 'object', additionalProperties: { type: 'string' } },
-    run_env: { type: 'object', additionalProperties: { type: 'string' } },
+    // Only what rx itself sets for a run: a lock from an untrusted commit cannot hand a re-execution
+    // (rx repro --rev) other variables (LD_PRELOAD, NODE_OPTIONS, ...).
+    run_env: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { RX_SEED: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$', description: 'the replication seed rx exp run --seeds or rx search set' } },
+    },
   },
 } as const;
 

@@ -95,6 +95,13 @@ t.test('a run\'s env (RX_SEED) is recorded as run_env apart from env, keyed into
   t.match(text, /env:\n {6}MODE: fast\n {4}run_env:\n {6}RX_SEED: "2"/, 'run_env follows env');
   t.same(schemaProblems('rx.lock', parseLock(text), lockSchema), []);
   t.equal(serialiseLock(parseLock(text)), text, 'round-trips');
+  for (const [bad, what] of [
+    ['    run_env:\n      LD_PRELOAD: /tmp/x.so\n', 'a variable rx never sets'],
+    ['    run_env:\n      RX_SEED: "1; rm -rf /"\n', 'a seed that is no whole number'],
+    ['    run_env:\n      RX_SEED: "-1"\n', 'a negative seed'],
+  ]) {
+    t.throws(() => parseLock(text.replace(/    run_env:\n.*\n/, bad)), { code: 'RX_INVALID_FILE' }, `a lock whose run_env has ${what} is refused, located`);
+  }
   t.same(stageChanges(stage({ env: { MODE: 'fast' }, runEnv: { RX_SEED: '2' } }), seeded, now), [], 'the same seed: up to date');
   t.same(stageChanges(stage({ env: { MODE: 'fast' }, runEnv: { RX_SEED: '3' } }), seeded, now), [{ kind: 'settings', what: 'run env' }], 'another seed');
   t.same(stageChanges(stage({ env: { MODE: 'fast' } }), seeded, now), [{ kind: 'settings', what: 'run env' }], 'no seed now');
