@@ -78,24 +78,31 @@ export function cpuSecondsWithChildren(): number {
   return (own.user + own.system) / 1e6;
 }
 
-/** CPU ticks of every live process in group `pgid` but its leader, by pid; empty without /proc. */
-export function groupMemberTicks(pgid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  let names: string[];
+export interface MemberTicks {
+  ticks: number;
+  /** A zombie runs no more: its figure is final. */
+  zombie: boolean;
+}
+
+/**
+ * CPU ticks of the processes in group `pgid` but its leader, by pid: of every process of the
+ * system (a scan of /proc), or of the given pids only (a cheap re-read). Empty without /proc.
+ */
+export function groupMemberTicks(pgid: number, only?: Iterable<number>): Map<number, MemberTicks> {
+  const out = new Map<number, MemberTicks>();
+  let pids: number[];
   try {
-    names = readdirSync('/proc');
+    pids = only ? [...only] : readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
   } catch {
     return out;
   }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
+  for (const pid of pids) {
     if (pid === pgid) continue;
     const fields = statFields(pid);
-    // Field 5 is the process group.
+    // Field 3 is the state, field 5 the process group.
     if (!fields || Number(fields[2]) !== pgid) continue;
     const ticks = ticksOf(fields);
-    if (Number.isFinite(ticks)) out.set(pid, ticks);
+    if (Number.isFinite(ticks)) out.set(pid, { ticks, zombie: fields[0] === 'Z' });
   }
   return out;
 }

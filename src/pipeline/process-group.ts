@@ -37,11 +37,23 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
  */
 class MemberCpu {
   private readonly last = new Map<number, number>();
+  private readonly final = new Set<number>();
+  private scanned = 0;
   constructor(private readonly pgid: number) {
     this.sample();
   }
+  /** A scan of /proc at most once a second (members may start while the group stops); in between, the known members only. */
   sample(): void {
-    for (const [pid, ticks] of groupMemberTicks(this.pgid)) this.last.set(pid, Math.max(ticks, this.last.get(pid) ?? 0));
+    const now = performance.now();
+    const full = now - this.scanned >= 1000;
+    if (full) this.scanned = now;
+    const known = [...this.last.keys()].filter((p) => !this.final.has(p));
+    if (!full && known.length === 0) return;
+    for (const [pid, m] of groupMemberTicks(this.pgid, full ? undefined : known)) {
+      if (this.final.has(pid)) continue;
+      this.last.set(pid, Math.max(m.ticks, this.last.get(pid) ?? 0));
+      if (m.zombie) this.final.add(pid);
+    }
   }
   note(): void {
     noteOrphanedCpuTicks([...this.last.values()].reduce((a, b) => a + b, 0));
