@@ -27,14 +27,8 @@ export function pidAlive(pid: number): boolean {
 
 /** The start time of a live process, or undefined when it is gone or /proc cannot say. */
 export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may itself contain ") ".
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
-  } catch {
-    return undefined;
-  }
+  // Field 22.
+  return statFields(pid)?.[19];
 }
 
 /** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux architecture rx runs on). */
@@ -44,6 +38,7 @@ const USER_HZ = 100;
 function statFields(pid: number | 'self'): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may itself contain ") ".
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;

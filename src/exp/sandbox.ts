@@ -7,7 +7,7 @@ import { createWriteStream, promises as fsp, rmSync, type WriteStream } from 'no
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { Context, Reporter } from '../core/context.js';
-import { InterruptedError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { pidAlive } from '../core/process-identity.js';
 import { onExit } from '../core/cleanup.js';
 import { absPath, assertNoSymlinkAbove, unsafePathReason, UnsafePathError } from '../core/paths.js';
@@ -263,17 +263,10 @@ export async function runSandbox<T = unknown>(ctx: Context, job: SandboxJob<T>, 
       isolate: job.isolate,
       env: job.env,
       stageEnv: job.stageEnv,
-      interruptNote: job.record ? 'nothing is recorded, and the project is untouched' : 'the project is untouched',
+      temporaryTree: job.record
+        ? { note: 'nothing is recorded, and the project is untouched', left: 'the interrupted experiment is not recorded and the project is untouched', hint: 'experiments that had finished are recorded (rx exp show); run rx exp run again for the rest' }
+        : { note: 'the project is untouched', left: 'the project is untouched', hint: 'run the command again' },
       signal: options.signal,
-    }).catch((err: unknown) => {
-      if (!(err instanceof InterruptedError)) throw err;
-      throw new InterruptedError(
-        err.signal,
-        (err.data as { stopped: string[] }).stopped,
-        job.record
-          ? { left: 'the interrupted experiment is not recorded and the project is untouched', hint: 'experiments that had finished are recorded (rx exp show); run rx exp run again for the rest' }
-          : { left: 'the project is untouched', hint: 'run the command again' },
-      );
     });
 
     const pipeline = await loadPipeline(dir);

@@ -53,8 +53,12 @@ export interface ReproOptions {
   env?: Record<string, string>;
   /** Per stage, over env (rx repro --rev gives each stage the run_env its lock entry recorded). */
   stageEnv?: Record<string, Record<string, string>>;
-  /** What the first SIGINT/SIGTERM says is left to do (default: the next rx repro undoes it). */
-  interruptNote?: string;
+  /**
+   * The run is in a temporary tree (an experiment, rx repro --rev): what the first SIGINT/SIGTERM
+   * says is left to do, and what the InterruptedError says it left and to do next. Default: the
+   * workspace's (the next rx repro undoes what is left).
+   */
+  temporaryTree?: { note: string; left: string; hint: string };
   /** Cancels the run: running commands are stopped (outputs put back), no stage starts after. */
   signal?: AbortSignal;
 }
@@ -388,7 +392,7 @@ export async function runPipeline(ctx: Context, options: ReproOptions): Promise<
     // A first signal lets the run stop at a safe point: running commands are stopped and
     // their outputs put back, finished ones recorded, none started; a second one exits now.
     const stopAtSafePoint = options.dry ? () => {} : onInterrupt((signal, again) => {
-      if (!again) ctx.reporter.warn(`received ${signal}: stopping (again to exit at once; ${options.interruptNote ?? 'the next rx repro undoes what is left'})`);
+      if (!again) ctx.reporter.warn(`received ${signal}: stopping (again to exit at once; ${options.temporaryTree?.note ?? 'the next rx repro undoes what is left'})`);
       return !again;
     });
     const stages = await schedule(r, order).finally(() => {
@@ -396,7 +400,7 @@ export async function runPipeline(ctx: Context, options: ReproOptions): Promise<
       return project.store.flush();
     });
     const signal = interruption();
-    if (signal) throw new InterruptedError(signal, stages.filter((s) => s.action === 'failed').map((s) => s.name));
+    if (signal) throw new InterruptedError(signal, stages.filter((s) => s.action === 'failed').map((s) => s.name), options.temporaryTree);
     if (!options.dry && !stages.some((s) => s.action === 'ran' || s.action === 'run-cache')) await dropRemovedStages(r);
     return { stages, failed: stages.filter((s) => s.action === 'failed').map((s) => s.name), recovered };
   };
