@@ -316,7 +316,7 @@ function narrate(ctx: Context, spec: SearchSpec, e: LedgerEvent): void {
   else if (e.type === 'stop') ctx.reporter.info(`stopping: ${e.reason}`);
   else if (e.type === 'race') {
     const dropped = e.tests.filter((x) => x.dropped).map((x) => x.trial);
-    ctx.reporter.info(`racing round ${e.round} on ${e.seeds.length} seeds: incumbent trial ${e.incumbent.trial} (${+e.incumbent.mean.toPrecision(6)})${dropped.length > 0 ? `, dropped ${dropped.join(', ')}` : ''}${e.next !== null ? `; seed ${e.next} for trials ${e.contenders.join(', ')}` : `; ${e.reason === 'settled' ? 'settled' : 'seed cap reached'}`}`);
+    ctx.reporter.info(`racing round ${e.round} on ${e.seeds.length} seeds: incumbent trial ${e.incumbent.trial} (${+e.incumbent.mean.toPrecision(6)})${dropped.length > 0 ? `, dropped ${dropped.join(', ')}` : ''}${e.next !== null ? `; seed ${e.next} for trials ${e.contenders.join(', ')}` : `; ${e.reason === 'settled' ? 'settled' : e.reason === 'budget' ? `${e.spent === 'time' ? 'wall-time' : 'CPU-time'} budget spent, trials ${(e.unsettled ?? []).join(', ')} unsettled` : 'seed cap reached'}`}`);
   }
 }
 

@@ -77,7 +77,7 @@ export function renderSearchReport(r: SearchReport, md: boolean): string {
     heading('Racing');
     table({
       headers: ['round', 'seeds', 'incumbent', 'dropped', 'next', 'reason'],
-      rows: r.racing.decisions.map((d) => [String(d.round), String(d.seeds.length), `${d.incumbent.trial} (${g(d.incumbent.mean)})`, d.tests.filter((x) => x.dropped).map((x) => `${x.trial} (p ${g(x.adjusted, 2)})`).join(', ') || '-', d.next === null ? '-' : `seed ${d.next}: ${d.contenders.join(', ')}`, d.reason]),
+      rows: r.racing.decisions.map((d) => [String(d.round), String(d.seeds.length), `${d.incumbent.trial} (${g(d.incumbent.mean)})`, d.tests.filter((x) => x.dropped).map((x) => `${x.trial} (p ${g(x.adjusted, 2)})`).join(', ') || '-', d.next === null ? '-' : `seed ${d.next}: ${d.contenders.join(', ')}`, d.reason === 'budget' ? `${d.spent ?? ''} budget spent (unsettled: ${(d.unsettled ?? []).join(', ')})` : d.reason]),
     });
   }
 

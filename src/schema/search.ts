@@ -187,6 +187,7 @@ export const searchSpecSchema = {
         max: num,
         eta: num,
         metric: { type: 'string', minLength: 1, description: 'the per-epoch key (default: the objective key)' },
+        bootstrap: { enum: ['promote', 'best'], description: 'the first eta - 1 runs at a rung: all go on (promote, the default), or only one at least as good as every earlier run (best, as Optuna)' },
       },
     },
     method: methodName,

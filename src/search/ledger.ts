@@ -144,7 +144,11 @@ export interface RaceEvent {
   /** Who runs on `next` (incumbent first); empty when the race is over. */
   contenders: number[];
   next: number | null;
-  reason: 'racing' | 'settled' | 'max-seeds';
+  /** 'budget': the wall-time or CPU-time budget (`spent`) was used up before the race settled. */
+  reason: 'racing' | 'settled' | 'max-seeds' | 'budget';
+  spent?: 'time' | 'cpu';
+  /** Under reason 'budget': the contenders still in the race, who would have run on the next seed. */
+  unsettled?: number[];
 }
 
 export interface EndEvent {

@@ -9,8 +9,10 @@
 //
 // Differences from Optuna's SuccessiveHalvingPruner / HyperbandPruner, on purpose:
 // - Bootstrap: with N runs at a rung (the new one included), keep = floor(N / eta); while keep is
-//   0 (the first eta - 1 runs of a rung) every run is promoted. Optuna instead requires such a run
-//   to be the best so far; here those runs are the ones the later thresholds are made of.
+//   0 (the first eta - 1 runs of a rung) every run is promoted by default: those runs are the ones
+//   the later thresholds are made of. `bootstrap: best` is Optuna's rule instead: such a run goes
+//   on only if it is at least as good as every earlier one (keep 1), which spends far less where
+//   a full run is dear and few trials fit the budget.
 // - Hyperband assigns trial n to bracket n mod bracketCount (round robin), not Optuna's crc32 of
 //   the study name weighted by bracket budgets, so assignment is readable and independent of names.
 // - Thresholds are per seed and fixed at trial start, not read from live storage at each report.
@@ -26,6 +28,8 @@ export interface PruningSpec {
   eta: number;
   /** Per-epoch metric key, e.g. val_accuracy. */
   metric: string;
+  /** The first eta - 1 runs of a rung: all promoted ('promote', the default), or only one that is the best so far ('best'). */
+  bootstrap?: 'promote' | 'best';
 }
 
 export type Direction = 'maximize' | 'minimize';
@@ -42,7 +46,7 @@ export interface RungThreshold {
   epoch: number;
   /** Runs of the history (same bracket, same seed) that reached this rung. */
   competitors: number;
-  /** floor((competitors + 1) / eta): how many of the competitors may beat a run that still goes on. */
+  /** floor((competitors + 1) / eta), at least 1 under bootstrap best once there is a competitor: a run goes on iff fewer than keep competitors beat it. */
   keep: number;
   /** The keep-th best competitor; null = always promoted (bootstrap, or too few finite competitors). */
   threshold: number | null;
@@ -76,6 +80,7 @@ export function validatePruning(spec: Partial<PruningSpec>): string | undefined 
   if (spec.min > spec.max) return `pruning.min (${spec.min}) must not exceed pruning.max (${spec.max})`;
   // An integer eta keeps every rung min * eta^k a whole epoch, so no rounding rule is needed.
   if (!isWholeNumber(spec.eta) || spec.eta < 2) return `pruning.eta must be a whole number >= 2, not ${describe(spec.eta)}`;
+  if (spec.bootstrap !== undefined && spec.bootstrap !== 'promote' && spec.bootstrap !== 'best') return `pruning.bootstrap must be promote or best, not ${describe(spec.bootstrap)}`;
   return undefined;
 }
 
@@ -120,7 +125,8 @@ export function rungsOf(spec: PruningSpec, bracket: number): number[] {
  * with N = |H| + 1 (the new run included), keep = floor(N / eta). The run is promoted iff fewer
  * than keep competitors are strictly better than it, i.e. iff it is at least as good as the keep-th
  * best competitor (the threshold; ties are promoted). While keep = 0, that is until eta - 1 runs
- * have reached the rung, nothing is pruned there (threshold null). Non-finite competitor values
+ * have reached the rung, nothing is pruned there (threshold null); under bootstrap best, keep is
+ * 1 from the first competitor on, so such a run must be at least as good as all of them. Non-finite competitor values
  * count in N but are never better than anything; a keep-th best that is non-finite means no finite
  * value can be beaten by keep competitors, so the threshold is null too.
  * History runs of the trial itself are ignored; a (trial, seed) listed twice is an error.
@@ -155,7 +161,7 @@ export function thresholdsFor(
       for (const run of bySeed.get(seed)!) {
         if (Object.hasOwn(run.values, String(epoch))) values.push(asNumber(run.values[String(epoch)]));
       }
-      const keep = Math.floor((values.length + 1) / spec.eta);
+      const keep = Math.max(Math.floor((values.length + 1) / spec.eta), spec.bootstrap === 'best' && values.length > 0 ? 1 : 0);
       let threshold: number | null = null;
       if (keep >= 1) {
         values.sort((a, b) => compareBestFirst(a, b, direction));

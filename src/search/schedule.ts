@@ -224,7 +224,7 @@ export class Schedule {
       }
       return { event: this.summary(slot) };
     }
-    if (this.stopped) return this.raceStep(lookup) ?? { event: this.end() };
+    if (this.stopped) return this.raceStep(lookup, options.spent) ?? { event: this.end() };
     if (this.spec.budget.trials !== undefined && n >= this.spec.budget.trials) return { event: { type: 'stop', reason: 'budget', values: { trials: this.spec.budget.trials } } };
     if (options.spent === 'time') return { event: { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null } } };
     if (options.spent === 'cpu') return { event: { type: 'stop', reason: 'cpu', values: { cpu_seconds: this.spec.budget.cpuSeconds ?? null } } };
@@ -327,17 +327,27 @@ export class Schedule {
     return ev;
   }
 
-  /** Racing after the budget: the next decision, the next racing result, or nothing (the race is over or off). */
-  private raceStep(lookup: OutcomeLookup): NextStep | undefined {
+  /**
+   * Racing after the search stops: the next decision, the next racing result, or nothing (the
+   * race is over or off). Racing counts against the wall-time and CPU-time budgets like any
+   * trial: once one is `spent`, a decision that would name another seed ends the race instead
+   * (reason 'budget', with the contenders left unsettled); a round under way finishes first.
+   */
+  private raceStep(lookup: OutcomeLookup, spent: 'time' | 'cpu' | undefined): NextStep | undefined {
     const racing = this.spec.racing;
     if (!racing) return undefined;
+    const decide = (input: Parameters<typeof raceDecision>[0]): NextStep => {
+      const d = raceDecision(input);
+      if (spent === undefined || d.next === null) return { event: d };
+      return { event: { ...d, contenders: [], next: null, reason: 'budget', spent, unsettled: d.contenders } };
+    };
     const direction = this.spec.objective.direction;
     const valuesOf = (slot: Slot, seeds: readonly number[]) => new Map(seeds.map((s) => [s, slot.results.get(s)!.value!]));
     const r = this.race;
     if (!r) {
       const candidates: RaceCandidate[] = this.slots.filter((s) => s.summary?.state === 'complete').map((s) => ({ trial: s.number, values: valuesOf(s, this.spec.seeds) }));
       if (candidates.length === 0) return undefined;
-      return { event: raceDecision({ round: 0, seeds: this.spec.seeds, candidates, failed: [], racing, direction }) };
+      return decide({ round: 0, seeds: this.spec.seeds, candidates, failed: [], racing, direction });
     }
     if (r.next === null) return undefined;
     const seed = r.next;
@@ -354,7 +364,7 @@ export class Schedule {
     if (candidates.length === 0) {
       return { event: { type: 'race', round: r.round + 1, seeds, incumbent: r.incumbent, tests: [], failed: failedRuns, capped: [], contenders: [], next: null, reason: 'settled' } };
     }
-    return { event: raceDecision({ round: r.round + 1, seeds, candidates, failed: failedRuns, racing, direction }) };
+    return decide({ round: r.round + 1, seeds, candidates, failed: failedRuns, racing, direction });
   }
 
   private end(): EndEvent {

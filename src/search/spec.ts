@@ -92,7 +92,7 @@ interface RawSpec {
   budget: { trials?: number; time?: number | string; cpu?: number | string };
   stop?: { no_improvement?: number; target?: number };
   racing?: { max_seeds?: number; alpha?: number; top?: number };
-  pruning?: { method: 'asha' | 'hyperband'; resource?: 'epochs'; min: number; max: number; eta?: number; metric?: string };
+  pruning?: { method: 'asha' | 'hyperband'; resource?: 'epochs'; min: number; max: number; eta?: number; metric?: string; bootstrap?: 'promote' | 'best' };
   method?: Method;
   options?: Record<string, unknown>;
   phases?: RawPhase[];
@@ -175,7 +175,8 @@ export function readSearchSpec(file: string, text: string): SearchSpec {
     const r = raw.pruning;
     const metric = r.metric ?? objective.key;
     const direction = r.metric === undefined ? objective.direction : /loss|error/.test(metric) ? 'minimize' : 'maximize';
-    const candidate: PruningSpec = { method: r.method, resource: r.resource ?? 'epochs', min: r.min, max: r.max, eta: r.eta ?? 3, metric, direction };
+    // bootstrap enters only when given, so specs written before it keep their hash.
+    const candidate: PruningSpec = { method: r.method, resource: r.resource ?? 'epochs', min: r.min, max: r.max, eta: r.eta ?? 3, metric, direction, ...(r.bootstrap !== undefined ? { bootstrap: r.bootstrap } : {}) };
     const field = pruningField(candidate);
     if (field) add(['pruning', field.field], field.message);
     pruning = candidate;

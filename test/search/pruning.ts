@@ -142,6 +142,49 @@ for (const direction of ['maximize', 'minimize'] as const) {
   });
 }
 
+// The same runs under bootstrap best (Optuna's rule): keep is at least 1 once a rung has a
+// competitor, so a run in a rung's first eta - 1 must be at least as good as every earlier one.
+//
+// trial | rung | H (values)                      | N  | keep | thr | value | verdict
+//   0   | 1..9 | -                               | 1  | 0    | -   |       | promoted (complete)
+//   1   | 1    | .50                             | 2  | 1    | .50 | .40   | PRUNED @1 (promoted by default)
+//   2   | 1    | .50 .40                         | 3  | 1    | .50 | .30   | PRUNED @1
+//   3   | 1    | .50 .40 .30                     | 4  | 1    | .50 | .55   | promoted
+//   3   | 3    | .60                             | 2  | 1    | .60 | .60   | promoted (tie)
+//   3   | 9    | .70                             | 2  | 1    | .70 | .65   | PRUNED @9
+//   4   | 1    | .50 .40 .30 .55                 | 5  | 1    | .55 | .52   | PRUNED @1
+//   5   | 1    | .50 .40 .30 .55 .52             | 6  | 2    | .52 | .52   | promoted (tie)
+//   5   | 3    | .60 .60                         | 3  | 1    | .60 | .58   | PRUNED @3
+//   6   | 1    | + .52                           | 7  | 2    | .52 | .51   | PRUNED @1
+//   7   | 1    | + .51                           | 8  | 2    | .52 | .60   | promoted
+//   7   | 3    | .60 .60 .58                     | 4  | 1    | .60 | .70   | promoted
+//   7   | 9    | .70 .65                         | 3  | 1    | .70 | .80   | promoted (complete)
+//   8   | 1    | + .60                           | 9  | 3    | .52 | .53   | promoted
+//   8   | 3    | .60 .60 .58 .70                 | 5  | 1    | .70 | .59   | PRUNED @3 (.60 by default: trial 1 counted there)
+//   9   | 1    | + .53                           | 10 | 3    | .53 | .54   | promoted
+//   9   | 3    | .60 .60 .58 .70 .59             | 6  | 2    | .60 | .65   | promoted
+//   9   | 9    | .70 .65 .80                     | 4  | 1    | .80 | .75   | PRUNED @9
+t.test('bootstrap best: the first runs of a rung go on only as the best so far (hand-worked)', async (t) => {
+  const best: PruningSpec = { ...asha27, bootstrap: 'best' };
+  const curves = ashaRungValues.map((rv) => [curveOf(27, rv, (v) => 1 - v)]);
+  const { thresholds, verdicts } = runSequence(best, 'maximize', [0], curves);
+  t.same(
+    verdicts.map((vs) => (vs[0]!.pruned ? vs[0]!.epoch! : null)),
+    [null, 1, 1, 9, 1, 3, 1, null, 3, 9],
+  );
+  const rows = (trial: number) => thresholds[trial]![0]!.rungs.map((r) => [r.epoch, r.competitors, r.keep, r.threshold]);
+  t.same(rows(0), [[1, 0, 0, null], [3, 0, 0, null], [9, 0, 0, null]], 'the first run has no competitor: promoted');
+  t.same(rows(1), [[1, 1, 1, 0.5], [3, 1, 1, 0.6], [9, 1, 1, 0.7]]);
+  t.same(rows(5), [[1, 5, 2, 0.52], [3, 2, 1, 0.6], [9, 2, 1, 0.7]]);
+  t.same(rows(8), [[1, 8, 3, 0.52], [3, 4, 1, 0.7], [9, 3, 1, 0.8]]);
+  t.same(rows(9), [[1, 9, 3, 0.53], [3, 5, 2, 0.6], [9, 3, 1, 0.8]]);
+  // From eta - 1 competitors on the two rules agree.
+  const history: RunRungs[] = [{ trial: 0, seed: 0, values: { 1: 0.5 } }, { trial: 1, seed: 0, values: { 1: 0.4 } }];
+  t.same(thresholdsFor(best, 'maximize', 2, [0], history), thresholdsFor(asha27, 'maximize', 2, [0], history));
+  t.equal(validatePruning({ ...asha27, bootstrap: 'sometimes' as 'best' }), 'pruning.bootstrap must be promote or best, not "sometimes"');
+  t.equal(validatePruning({ ...asha27, bootstrap: 'promote' }), undefined);
+});
+
 t.test('the history can come in any order: thresholds are the same', async (t) => {
   const rng = new Rng(5);
   const history: RunRungs[] = [];

@@ -143,6 +143,75 @@ t.test('racing after the budget: seeds added to near-top contenders up to the ca
   if (replay.ok) t.equal(replay.result.races, races.length);
 });
 
+t.test('racing spends the CPU budget: a decision after it is spent ends the race, and replay re-derives it', async (t) => {
+  const racing = { maxSeeds: 6, alpha: 0.05, top: 3 };
+  const run = (r: RunRequest): RunOutcome => ({ status: 'complete', ref: ref(r), value: accuracy(r) });
+  /** Each run costs 10 CPU seconds, counted once it has finished. */
+  const costed = (s: ScheduleSpec, dir: string) => {
+    let cpu = 0;
+    return driveSearch({
+      spec: s, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir, 't.jsonl'), jobs: 2, now: Date.now, cpu: () => cpu,
+      run: async (r) => {
+        const o = run(r);
+        cpu += 10;
+        return o;
+      },
+    });
+  };
+  const racesOf = (dir: string) => parseLedger(readFileSync(path.join(dir, 'l.jsonl'), 'utf8'), 'l').events.filter((e): e is RaceEvent => e.type === 'race');
+  const free = tmp(t);
+  await costed(spec({ racing }), free);
+  const uncut = racesOf(free);
+  t.ok(uncut.length >= 2 && uncut[1]!.next !== null, 'without a CPU budget the race goes past round 1');
+
+  // Ten trials of three seeds: 300 CPU seconds. A budget of 305 leaves round 0's seed, not round 1's.
+  const late = spec({ racing, budget: { trials: 10, cpuSeconds: 305 } });
+  const ldir = tmp(t);
+  const lr = await costed(late, ldir);
+  t.ok(lr.schedule.finished);
+  const cut = racesOf(ldir);
+  t.equal(cut.length, 2, 'round 0, then the decision the budget cut');
+  t.same(cut[0], uncut[0], 'round 0 as without the budget');
+  t.match(cut[1], { reason: 'budget', spent: 'cpu', next: null, contenders: [], unsettled: uncut[1]!.contenders, tests: uncut[1]!.tests, incumbent: uncut[1]!.incumbent });
+  const lEvents = parseLedger(readFileSync(path.join(ldir, 'l.jsonl'), 'utf8'), 'l').events;
+  t.equal(lEvents.filter((e) => e.type === 'result' && e.seed === 4).length, 0, 'no run on the seed after the cut');
+  const lEnd = lEvents[lEvents.length - 1]!;
+  t.ok(lEnd.type === 'end' && lEnd.best!.trial === cut[1]!.incumbent.trial && lEnd.best!.seeds!.length === 4, 'the winner is the incumbent of the cut decision, over the 4 seeds it ran');
+  const lReplay = replaySchedule(parseLedger(readFileSync(path.join(ldir, 'l.jsonl'), 'utf8'), 'l'), late, samplers, 'l');
+  t.ok(lReplay.ok, 'replay takes the budget line and re-derives the rest of it');
+  if (lReplay.ok) t.equal(lReplay.result.races, 2);
+
+  // The CPU budget stops the trials: round 0 is decided, and cut at once.
+  const early = spec({ racing, budget: { trials: 100, cpuSeconds: 100 } });
+  const edir = tmp(t);
+  await costed(early, edir);
+  const eEvents = parseLedger(readFileSync(path.join(edir, 'l.jsonl'), 'utf8'), 'l').events;
+  t.match(eEvents.find((e) => e.type === 'stop'), { reason: 'cpu' });
+  const eRaces = eEvents.filter((e): e is RaceEvent => e.type === 'race');
+  t.equal(eRaces.length, 1);
+  t.match(eRaces[0], { round: 0, reason: 'budget', spent: 'cpu', next: null, contenders: [] });
+  t.ok(eRaces[0]!.unsettled!.length >= 2, `contenders left unsettled: ${eRaces[0]!.unsettled}`);
+  t.equal(eEvents.filter((e) => e.type === 'result' && e.seed > 2).length, 0, 'no racing run');
+  t.ok(replaySchedule(parseLedger(readFileSync(path.join(edir, 'l.jsonl'), 'utf8'), 'l'), early, samplers, 'l').ok);
+
+  // A budget line is taken only for a budget the spec has.
+  const noCpu = replaySchedule(parseLedger(readFileSync(path.join(ldir, 'l.jsonl'), 'utf8'), 'l'), spec({ racing, budget: { trials: 10 } }), samplers, 'l');
+  t.notOk(noCpu.ok, 'a spec without a CPU budget: the cut is a difference');
+  if (!noCpu.ok) t.match(noCpu.difference, { found: { type: 'race', reason: 'budget' }, field: 'contenders' });
+  const idx = lEvents.findIndex((e) => e.type === 'race' && e.reason === 'budget');
+  const claimed = lEvents.map((e, i) => (i === idx ? { ...(e as RaceEvent), spent: 'time' as const } : e));
+  const wrong = replaySchedule(parseLedger(rechain(claimed), 'l'), late, samplers, 'l');
+  t.notOk(wrong.ok, 'a line claiming the wall-time budget of a spec that has none is a difference');
+  // A budget once spent stays spent: racing that goes on after a CPU stop is caught.
+  const eIdx = eEvents.findIndex((e) => e.type === 'race');
+  const r0 = eEvents[eIdx] as RaceEvent;
+  const { spent: _s, unsettled, ...rest } = r0;
+  const goesOn = eEvents.slice(0, eIdx).concat([{ ...rest, contenders: unsettled!, next: 3, reason: 'racing' }]);
+  const sticky = replaySchedule(parseLedger(rechain(goesOn), 'l'), early, samplers, 'l');
+  t.notOk(sticky.ok, 'a race after a CPU stop that names another seed');
+  if (!sticky.ok) t.equal(sticky.difference.line, eIdx + 1);
+});
+
 t.test('a tampered racing result is named by replay', async (t) => {
   const s = spec({ racing: { maxSeeds: 5, alpha: 0.05, top: 3 } });
   const dir = tmp(t);

@@ -98,6 +98,28 @@ t.test('the report of a raced search', async (t) => {
   t.match(md, /```sh\nrx search apply rep \d+\n/);
 });
 
+t.test('the report of a race the CPU budget ended', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rx-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  let cpu = 0;
+  const run = async (r: RunRequest): Promise<RunOutcome> => {
+    cpu += 10;
+    return { status: 'complete', ref: `refs/rx/exps/b/rep/${r.trial}-s${r.seed}`, value: accuracy(r) };
+  };
+  const budgeted = { ...spec, budget: { trials: 40, cpuSeconds: 120 } };
+  const driven = await driveSearch({ spec: budgeted, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir, 'l'), ledgerName: 'l', timesFile: path.join(dir, 't'), jobs: 2, run, now: Date.now, cpu: () => cpu });
+  const report = buildReport(driven.schedule.events, space, { alpha: 0.05, importanceResamples: 50 });
+  const validate = validatorFor(searchReportSchema);
+  t.ok(validate(report), `follows rx.search-report/1 ${JSON.stringify(validate.errors)}`);
+  t.match(report.stop, { reason: 'cpu' });
+  const last = report.racing!.decisions[report.racing!.decisions.length - 1]!;
+  t.match(last, { reason: 'budget', spent: 'cpu', next: null });
+  t.equal(report.winner!.trial, last.incumbent.trial);
+  t.equal(report.winner!.seeds.length, 3, 'no racing seed was run');
+  const md = renderSearchReport(report, true);
+  t.match(md, new RegExp(`cpu budget spent \\(unsettled: ${last.unsettled!.join(', ')}\\)`));
+});
+
 t.test('a report of a search with nothing complete yet', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rx-report-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

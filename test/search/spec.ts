@@ -185,6 +185,7 @@ const cases: [string, string, string, string, RegExp][] = [
   ['racing with fewer seeds than the spec', space(`${x}    low: 0\n    high: 1\n`).replace('seeds: [0]', 'seeds: [0, 1, 2]').replace('seed: 1', 'seed: 1\nracing:\n  max_seeds: 2'), 'max_seeds: 2', 'racing.max_seeds', /fewer than the 3 seeds/],
   ['a pruning minimum above its maximum', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\npruning:\n  method: asha\n  min: 9\n  max: 3'), 'min: 9', 'pruning.min', /must not exceed pruning.max/],
   ['a pruning eta of 1', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\npruning:\n  method: asha\n  min: 1\n  max: 9\n  eta: 1'), 'eta: 1', 'pruning.eta', /whole number >= 2/],
+  ['an unknown pruning bootstrap', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\npruning:\n  method: asha\n  min: 1\n  max: 9\n  bootstrap: lucky'), 'bootstrap: lucky', 'pruning.bootstrap', /must be one of "promote", "best"/],
   ['pruning over the data fraction', space(`${x}    low: 0\n    high: 1\n`).replace('seed: 1', 'seed: 1\npruning:\n  method: asha\n  resource: fraction\n  min: 1\n  max: 9'), 'resource: fraction', 'pruning.resource', /must be one of "epochs"/],
   [
     'a phase with other seeds',
