@@ -75,6 +75,8 @@ export function cpuSecondsWithChildren(): number {
 
 export interface MemberTicks {
   ticks: number;
+  /** Its parent's pid: the leader or another member while it is theirs to wait for, else who adopted it. */
+  parent: number;
   /** A zombie runs no more: its figure is final. */
   zombie: boolean;
 }
@@ -97,7 +99,7 @@ export function groupMemberTicks(pgid: number, only?: Iterable<number>): Map<num
     // Field 3 is the state, field 5 the process group.
     if (!fields || Number(fields[2]) !== pgid) continue;
     const ticks = ticksOf(fields);
-    if (Number.isFinite(ticks)) out.set(pid, { ticks, zombie: fields[0] === 'Z' });
+    if (Number.isFinite(ticks)) out.set(pid, { ticks, parent: Number(fields[1]), zombie: fields[0] === 'Z' });
   }
   return out;
 }

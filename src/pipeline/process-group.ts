@@ -31,12 +31,15 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * The CPU time of a stopped group's members under its leader, sampled while they die (the last
- * figure each showed): the leader dies first, so no process of rx's waits for them and their
- * time would be missing from rx's own (a search's CPU budget counts it).
+ * The CPU time of a stopped group's members that no process of the group waits for, sampled
+ * while they die (the last figure each showed). A signal the leader dies of (sh and SIGTERM)
+ * leaves its children to pid 1, so their time would be missing from rx's own, which a search's
+ * CPU budget counts. A member still the child of the leader or of another member at its last
+ * sample (sh waits out a SIGINT) is waited for, and its time reaches rx through the leader:
+ * counting it here too would count it twice.
  */
 class MemberCpu {
-  private readonly last = new Map<number, number>();
+  private readonly last = new Map<number, { ticks: number; parent: number }>();
   private readonly final = new Set<number>();
   private scanned = 0;
   constructor(private readonly pgid: number) {
@@ -51,12 +54,14 @@ class MemberCpu {
     if (!full && known.length === 0) return;
     for (const [pid, m] of groupMemberTicks(this.pgid, full ? undefined : known)) {
       if (this.final.has(pid)) continue;
-      this.last.set(pid, Math.max(m.ticks, this.last.get(pid) ?? 0));
+      this.last.set(pid, { ticks: Math.max(m.ticks, this.last.get(pid)?.ticks ?? 0), parent: m.parent });
       if (m.zombie) this.final.add(pid);
     }
   }
   note(): void {
-    noteOrphanedCpuTicks([...this.last.values()].reduce((a, b) => a + b, 0));
+    let orphaned = 0;
+    for (const m of this.last.values()) if (m.parent !== this.pgid && !this.last.has(m.parent)) orphaned += m.ticks;
+    noteOrphanedCpuTicks(orphaned);
   }
 }
 
