@@ -301,7 +301,9 @@ function firstDifference(a: unknown, b: unknown, at: string): string | undefined
  * The clock and the CPU counter are not in the ledger: a line that says a budget of the spec was
  * spent (a stop, or a race ended by the budget) is taken at its word, and the rest of the line
  * re-derived. A claim about a budget the spec does not have is not taken, so it shows as a difference.
- * (A cut claimed while budget was left cannot be told from the ledger; the times file records the CPU.)
+ * Each line is taken on its own claim: a race that goes on after a time or CPU stop re-derives as
+ * racing, as rx before racing spent the budget wrote it, and a cut claimed while budget was left
+ * cannot be told from the ledger either (the times file records the CPU).
  */
 function spentClaim(found: LedgerEvent, spec: ScheduleSpec): 'time' | 'cpu' | undefined {
   const claim = found.type === 'stop' ? found.reason : found.type === 'race' && found.reason === 'budget' ? found.spent : undefined;
@@ -316,8 +318,6 @@ export function replaySchedule(parsed: ParsedLedger, spec: ScheduleSpec, sampler
   checkHeader(header, spec, samplers, shown);
   const schedule = new Schedule(spec, header, samplers);
   const counts = { suggestions: 0, decisions: 0, results: 0, prunes: 0, races: 0 };
-  // A budget once spent stays spent: a race that goes on after a CPU stop is a difference.
-  let spent: 'time' | 'cpu' | undefined;
   for (let i = 1; i < parsed.events.length; i++) {
     const found = parsed.events[i]!;
     const lookup = (t: number, s: number): RunOutcome | undefined => {
@@ -325,7 +325,7 @@ export function replaySchedule(parsed: ParsedLedger, spec: ScheduleSpec, sampler
       const { type: _type, trial: _trial, seed: _seed, ...outcome } = found;
       return outcome;
     };
-    spent = spentClaim(found, spec) ?? spent;
+    const spent = spentClaim(found, spec);
     const step = schedule.next(lookup, spent ? { spent } : {});
     const expected = 'event' in step ? step.event : step;
     const field = firstDifference(expected, found, '');

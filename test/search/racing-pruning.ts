@@ -202,14 +202,13 @@ t.test('racing spends the CPU budget: a decision after it is spent ends the race
   const claimed = lEvents.map((e, i) => (i === idx ? { ...(e as RaceEvent), spent: 'time' as const } : e));
   const wrong = replaySchedule(parseLedger(rechain(claimed), 'l'), late, samplers, 'l');
   t.notOk(wrong.ok, 'a line claiming the wall-time budget of a spec that has none is a difference');
-  // A budget once spent stays spent: racing that goes on after a CPU stop is caught.
+  // A ledger of earlier rx, whose racing went on after a CPU stop, still replays: each line on its own claim.
   const eIdx = eEvents.findIndex((e) => e.type === 'race');
   const r0 = eEvents[eIdx] as RaceEvent;
   const { spent: _s, unsettled, ...rest } = r0;
   const goesOn = eEvents.slice(0, eIdx).concat([{ ...rest, contenders: unsettled!, next: 3, reason: 'racing' }]);
   const sticky = replaySchedule(parseLedger(rechain(goesOn), 'l'), early, samplers, 'l');
-  t.notOk(sticky.ok, 'a race after a CPU stop that names another seed');
-  if (!sticky.ok) t.equal(sticky.difference.line, eIdx + 1);
+  t.ok(sticky.ok, 'a race after a CPU stop that names another seed re-derives as racing');
 });
 
 t.test('a tampered racing result is named by replay', async (t) => {

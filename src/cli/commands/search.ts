@@ -106,7 +106,8 @@ export function registerSearch(program: Command, io: CliIO): void {
       if (u.parts > 0) {
         const of = (budget: number | undefined) => (budget !== undefined ? ` of ${formatWallTime(budget)}` : '');
         const cpu = u.cpuSeconds > 0 || u.budgetCpuSeconds !== undefined ? `, ${formatWallTime(u.cpuSeconds)}${of(u.budgetCpuSeconds)} CPU` : '';
-        io.print(`used: ${formatWallTime(u.seconds)}${of(u.budgetSeconds)} wall time${cpu}, over ${u.parts} run(s) of rx search run`);
+        // The times file gets a line when a run starts or ends: a run under way is not in it yet.
+        io.print(`used: ${formatWallTime(u.seconds)}${of(u.budgetSeconds)} wall time${cpu}, over ${u.parts} run(s) of rx search run${result.running ? ' (as recorded: a trial run under way counts once it ends)' : ''}`);
       }
       if (result.summary.trials.length > 0) printTable(io, trialTable(result.summary), opts.md);
       for (const t of result.summary.trials) for (const f of t.failures) io.print(`trial ${t.trial} seed ${f.seed} failed${f.exitCode !== undefined ? ` (exit ${f.exitCode})` : ''}${f.error ? `: ${f.error}` : ''}${f.log ? `; log: ${f.log}` : ''}`);
