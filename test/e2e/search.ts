@@ -198,6 +198,37 @@ t.test('a failing trial is recorded with its exit code and log, and the search g
   t.equal(git(dir, ['check-ignore', '-q', failed[0].failures[0].log]).code, 0, 'run logs are ignored by git');
 });
 
+t.test('racing within a CPU budget: the trials stop, the race is decided and cut, status, report and replay say so', async (t) => {
+  // Every configuration scores alike but for noise of its own per seed, so no contender can be dropped.
+  const noisy = F_MJS.replace('const score = b * b', 'const branin = b * b').replace(/\nwriteFileSync/, "\nconst score = 1e-6 * branin + Math.sin(x * 977 + y * 131 + Number(process.env.RX_SEED ?? 0) * 7.3);\nwriteFileSync");
+  const spec = SPEC.replace('parallel: 3', 'parallel: 1').replace('budget: {trials: 9}', 'budget: {trials: 40, cpu: 4s}\nracing: {max_seeds: 5, alpha: 0.05, top: 3}').replace('{method: tpe}', '{method: random}');
+  const dir = project(t, spec);
+  writeFileSync(path.join(dir, 'f.mjs'), noisy);
+  commitAll(dir, 'noisy');
+  const r = rx(dir, ['search', 'run', 'toy']);
+  t.equal(r.code, 0, r.stderr);
+  const events = ledgerOf(dir).trim().split('\n').map((l) => JSON.parse(l));
+  t.match(events.find((e) => e.type === 'stop'), { reason: 'cpu', values: { cpu_seconds: 4 } });
+  const complete = events.filter((e) => e.type === 'trial' && e.state === 'complete').length;
+  t.ok(complete >= 2, `${complete} complete trials before the budget ran out`);
+  const races = events.filter((e) => e.type === 'race');
+  t.equal(races.length, 1, 'one racing decision');
+  t.match(races[0], { round: 0, reason: 'budget', spent: 'cpu', next: null, contenders: [] });
+  t.ok(races[0].unsettled.length >= 2, `contenders left unsettled: ${races[0].unsettled}`);
+  t.equal(events.filter((e) => e.type === 'result' && e.seed > 1).length, 0, 'no racing run');
+  t.match(r.stderr, /racing round 0 on 2 seeds: incumbent trial \d+ \([^)]*\); CPU-time budget spent, trials [\d, ]+ unsettled/);
+  t.equal(events[events.length - 1].type, 'end');
+  const replay = rx(dir, ['search', 'replay', 'toy']);
+  t.equal(replay.code, 0, replay.stdout + replay.stderr);
+  t.match(replay.stdout, /1 racing decision\(s\)/);
+  const report = rx(dir, ['search', 'report', 'toy', '--md']);
+  t.equal(report.code, 0, report.stderr);
+  t.match(report.stdout, /cpu budget spent \(unsettled: [\d, ]+\)/);
+  const status = rx(dir, ['search', 'status', 'toy', '--json']);
+  t.equal(status.code, 0, status.stderr);
+  t.ok(JSON.parse(status.stdout).used.cpuSeconds >= 4, 'status counts at least the budget');
+});
+
 t.test('a hand-edited ledger is exit 4 at the broken line; a changed spec is refused', async (t) => {
   const dir = project(t, SPEC.replace('budget: {trials: 9}', 'budget: {trials: 5}'));
   t.equal(rx(dir, ['search', 'run', 'toy']).code, 0);
