@@ -25,7 +25,7 @@ import { applyConfig, checkSpaceAgainstProject, epochReportingStages } from '../
 import { judge } from '../search/pruning.js';
 import type { Pipeline } from '../pipeline/definition.js';
 import { samplerSetFor } from '../search/samplers.js';
-import { driveSearch, earlierPartsSeconds, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
+import { driveSearch, earlierPartsSeconds, runsUnderWay, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
 import type { HeaderEvent, LedgerEvent } from '../search/ledger.js';
 import type { RunOutcome } from '../search/schedule.js';
 import { meanCurve, summarise, type SearchSummary } from '../search/summary.js';
@@ -99,6 +99,30 @@ export function objectiveOf(spec: SearchSpec, text: string | undefined): { value
 function curveFiles(pipeline: Pipeline): string[] {
   const reporting = new Set(epochReportingStages(pipeline));
   return pipeline.stages.filter((s) => reporting.has(s.name)).flatMap((s) => s.outs.filter((o) => o.kind !== 'metric').map((o) => `${o.path.replace(/\/$/, '')}/curves.json`));
+}
+
+/** Where a search's runs keep their logs and per-epoch progress (project-relative). */
+function searchRunDir(name: string): string {
+  return `${RX_DIR}/tmp/runs/search/${name}`;
+}
+
+/** The last whole line of a progress file ({epoch, ...numbers}): the epoch and its numbers. */
+function lastEpoch(text: string): { epoch?: number; metrics?: Record<string, number> } {
+  const lines = text.split('\n');
+  lines.pop(); // the part after the last newline is being written, or empty
+  for (let i = lines.length - 1; i >= 0; i--) {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(lines[i]!);
+    } catch {
+      continue;
+    }
+    if (rec === null || typeof rec !== 'object' || typeof (rec as { epoch?: unknown }).epoch !== 'number') continue;
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(rec)) if (k !== 'epoch' && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+    return { epoch: (rec as { epoch: number }).epoch, metrics };
+  }
+  return {};
 }
 
 /** The per-epoch metric from JSON lines ({epoch, KEY}) or a curves.json array; epochs 1.. in order, cut at the first gap. */
@@ -194,7 +218,7 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
       const run = async (r: RunRequest): Promise<RunOutcome> => {
         const name = `${spec.name}/${r.trial}-s${r.seed}`;
         const ref = experimentRef(baseline, name);
-        const runDir = `${RX_DIR}/tmp/runs/search/${spec.name}`;
+        const runDir = searchRunDir(spec.name);
         const progress = absPath(project.root, `${runDir}/${r.trial}-s${r.seed}.progress.jsonl`);
         // A run recorded before an interruption is not repeated (under pruning, when its curve was kept).
         const recorded = await resolveRevision(pr.repo, ref).catch(() => undefined);
@@ -239,7 +263,8 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
             source: 'commit',
             edits: Object.fromEntries(edits),
             env: { RX_SEED: String(r.seed) },
-            ...(pruning ? { progressFile: progress } : {}),
+            // Pruning reads it; rx search status shows the last epoch of a run under way.
+            progressFile: progress,
             logFile: absPath(project.root, log),
             kind: 'search',
             label: `${spec.name}-${r.trial}-s${r.seed}`,
@@ -326,6 +351,8 @@ export interface SearchStatusResult {
   running?: string;
   /** What the runs of the search used so far (from the times file, a run under way up to its last line), and the spec's budgets. */
   used: { seconds: number; cpuSeconds: number; parts: number; budgetSeconds?: number; budgetCpuSeconds?: number };
+  /** While a search run is under way: its runs, with the last epoch each reported and that epoch's figures. */
+  underWay?: { trial: number; seed: number; since: string; epoch?: number; metrics?: Record<string, number> }[];
 }
 
 export async function searchStatus(ctx: Context, options: { name: string }): Promise<SearchStatusResult> {
@@ -333,14 +360,22 @@ export async function searchStatus(ctx: Context, options: { name: string }): Pro
   const l = await ledgerOf(o);
   if (!l) throw new UsageError(`search ${o.spec.name} has not run yet (no ${o.ledger})`, { hint: `start it with rx search run ${o.spec.name}` });
   checkHeader(l.events[0] as HeaderEvent, o.spec, samplerSetFor(o.spec.phases.map((p) => p.method)), o.ledger);
-  const times = earlierPartsSeconds(await fsp.readFile(absPath(o.project.root, o.times), 'utf8').catch(() => ''));
+  const timesText = await fsp.readFile(absPath(o.project.root, o.times), 'utf8').catch(() => '');
+  const times = earlierPartsSeconds(timesText);
   const used: SearchStatusResult['used'] = { seconds: times.seconds, cpuSeconds: times.cpuSeconds, parts: times.parts };
   if (o.spec.budget.timeSeconds !== undefined) used.budgetSeconds = o.spec.budget.timeSeconds;
   if (o.spec.budget.cpuSeconds !== undefined) used.budgetCpuSeconds = o.spec.budget.cpuSeconds;
   const out: SearchStatusResult = { ledger: o.ledger, summary: summarise(l.events), used };
   // A lock left by a killed run is not a run under way.
   const held = await liveHolder(searchLockDir(o.project, o.spec.name));
-  if (held) out.running = `pid ${held.pid} on ${held.host}${held.since ? ` since ${held.since}` : ''}`;
+  if (held) {
+    out.running = `pid ${held.pid} on ${held.host}${held.since ? ` since ${held.since}` : ''}`;
+    out.underWay = [];
+    for (const r of runsUnderWay(timesText)) {
+      const progress = await fsp.readFile(absPath(o.project.root, `${searchRunDir(o.spec.name)}/${r.trial}-s${r.seed}.progress.jsonl`), 'utf8').catch(() => '');
+      out.underWay.push({ ...r, ...lastEpoch(progress) });
+    }
+  }
   return out;
 }
 

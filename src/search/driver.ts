@@ -88,6 +88,26 @@ export function earlierPartsSeconds(timesText: string): { seconds: number; cpuSe
   return { seconds: parts.reduce((sum, p) => sum + (p.last - p.first) / 1000, 0), cpuSeconds: parts.reduce((sum, p) => sum + p.cpu, 0), parts: parts.length };
 }
 
+/** The runs of the last part of a search that started and have not ended, by its times file (a part under way, or one that was killed). */
+export function runsUnderWay(timesText: string): { trial: number; seed: number; since: string }[] {
+  let open = new Map<string, { trial: number; seed: number; since: string }>();
+  for (const line of timesText.split('\n')) {
+    if (line.trim() === '') continue;
+    let rec: { at?: unknown; event?: unknown; trial?: unknown; seed?: unknown };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      continue;
+    }
+    if (rec.event === 'part') open = new Map();
+    if (typeof rec.trial !== 'number' || typeof rec.seed !== 'number' || typeof rec.at !== 'string') continue;
+    const key = `${rec.trial}:${rec.seed}`;
+    if (rec.event === 'start') open.set(key, { trial: rec.trial, seed: rec.seed, since: rec.at });
+    else if (rec.event === 'end') open.delete(key);
+  }
+  return [...open.values()];
+}
+
 async function readLedgerFile(file: string, shown: string): Promise<ParsedLedger | undefined> {
   let text: string;
   try {

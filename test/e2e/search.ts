@@ -169,6 +169,44 @@ t.test('--jobs 1 and --jobs 3 write the same ledger; SIGKILL and a re-run too', 
   t.equal(replay.code, 0, replay.stdout);
 });
 
+t.test('status shows the runs under way with the last epoch each reported', async (t) => {
+  const dir = project(t, SPEC.replace('budget: {trials: 9}', 'budget: {trials: 5}'));
+  const gate = path.join(dir, '.rx', 'gate');
+  // The stage reports an epoch, then waits for the test to open the gate.
+  const slow = F_MJS.replace(
+    "import { readFileSync, writeFileSync } from 'node:fs';",
+    `import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';\nappendFileSync(process.env.RX_PROGRESS, JSON.stringify({ epoch: 1, score: 42.5, loss: 1 }) + '\\n');\nwhile (!existsSync(${JSON.stringify(gate)})) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);`,
+  );
+  writeFileSync(path.join(dir, 'f.mjs'), slow);
+  commitAll(dir, 'slow');
+  const child = rxSpawn(dir, ['search', 'run', 'toy', '--jobs', '2']);
+  let exited = false;
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ended = new Promise<number | null>((res) =>
+    child.on('exit', (code) => {
+      exited = true;
+      res(code);
+    }),
+  );
+  let seen = '';
+  for (let i = 0; i < 600 && !exited && !/under way: trial 0 seed 1, epoch 1 done/.test(seen); i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    seen = rx(dir, ['search', 'status', 'toy']).stdout;
+  }
+  t.notOk(exited, `the search is still running ${stderr}`);
+  t.match(seen, /^under way: trial 0 seed 0, epoch 1 done \(score 42\.5\), started \d{4}-\d\d-\d\dT/m, 'seed 0 with its last epoch');
+  t.match(seen, /^under way: trial 0 seed 1, epoch 1 done \(score 42\.5\)/m, 'and seed 1');
+  t.match(seen, /\(as recorded: a trial run under way counts once it ends\)/);
+  const json = JSON.parse(rx(dir, ['search', 'status', 'toy', '--json']).stdout);
+  t.match(json.underWay, [{ trial: 0, seed: 0, epoch: 1, metrics: { score: 42.5, loss: 1 } }, { trial: 0, seed: 1, epoch: 1 }]);
+  writeFileSync(gate, '');
+  t.equal(await ended, 0);
+  const after = JSON.parse(rx(dir, ['search', 'status', 'toy', '--json']).stdout);
+  t.equal(after.underWay, undefined, 'nothing under way once the search ended');
+  t.notMatch(rx(dir, ['search', 'status', 'toy']).stdout, /under way/);
+});
+
 t.test('a failing trial is recorded with its exit code and log, and the search goes on', async (t) => {
   const spec = SPEC.replace('budget: {trials: 9}', 'budget: {trials: 6}').replace('  - {method: qmc, trials: 4}\n  - {method: tpe}', '  - {method: grid}').replace('x:    {path: "params.yaml:x", type: float, low: -5, high: 10}', 'x:    {path: "params.yaml:x", type: float, low: -5, high: 10, grid: [0, 10]}').replace('y:    {path: "params.yaml:y", type: float, low: 0, high: 15, prior: {normal: {mean: 3, sd: 4}}}', 'y:    {path: "params.yaml:y", type: float, low: 0, high: 15, grid: [2]}');
   const dir = project(t, spec);

@@ -6,7 +6,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { driveSearch, replaySchedule, scheduleFrom, earlierPartsSeconds, type RunRequest } from '../../src/search/driver.js';
+import { driveSearch, replaySchedule, scheduleFrom, earlierPartsSeconds, runsUnderWay, type RunRequest } from '../../src/search/driver.js';
 import { parseLedger, encodeLine, type LedgerEvent } from '../../src/search/ledger.js';
 import { shrinkBounds, type RunOutcome, type SamplerSet, type ScheduleSpec } from '../../src/search/schedule.js';
 import { samplePrior } from '../../src/search/space.js';
@@ -190,6 +190,13 @@ t.test('an interrupted search resumes to the ledger an uninterrupted one writes'
 t.test('the wall-time budget spans every part of a resumed search, counted from the times file', async (t) => {
   const at = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString();
   const line = (s: number, rec: Record<string, unknown>) => JSON.stringify({ at: at(s), ...rec });
+  t.same(runsUnderWay(''), []);
+  t.same(
+    runsUnderWay([line(0, { event: 'part' }), line(1, { event: 'start', trial: 0, seed: 0 }), line(2, { event: 'start', trial: 0, seed: 1 }), line(3, { event: 'end', trial: 0, seed: 0 }), 'torn {'].join('\n')),
+    [{ trial: 0, seed: 1, since: at(2) }],
+    'started and not ended',
+  );
+  t.same(runsUnderWay([line(0, { event: 'start', trial: 3, seed: 0 }), line(9, { event: 'part' }), line(10, { event: 'start', trial: 4, seed: 2 })].join('\n')), [{ trial: 4, seed: 2, since: at(10) }], 'a run of an earlier (killed) part is not under way');
   t.same(earlierPartsSeconds(''), { seconds: 0, cpuSeconds: 0, parts: 0 });
   t.same(earlierPartsSeconds([line(0, { event: 'start' }), line(50, { event: 'end' })].join('\n')), { seconds: 50, cpuSeconds: 0, parts: 1 }, 'a times file of older rx: one part');
   const twoParts = [line(0, { event: 'part', fresh: true }), line(5, { event: 'start', cpu: 1 }), line(40, { event: 'end', cpu: 70 }), line(100, { event: 'part' }), line(130, { event: 'start', cpu: 0.5 }), 'torn {', line(160, { event: 'part-end', cpu: 55 })];

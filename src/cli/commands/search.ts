@@ -109,6 +109,13 @@ export function registerSearch(program: Command, io: CliIO): void {
         // The times file gets a line when a run starts or ends: a run under way is not in it yet.
         io.print(`used: ${formatWallTime(u.seconds)}${of(u.budgetSeconds)} wall time${cpu}, over ${u.parts} run(s) of rx search run${result.running ? ' (as recorded: a trial run under way counts once it ends)' : ''}`);
       }
+      for (const w of result.underWay ?? []) {
+        // The objective's key (metrics.json:val_accuracy -> val_accuracy), as the trainer reports it per epoch.
+        const key = result.summary.objective.metric.slice(result.summary.objective.metric.lastIndexOf(':') + 1);
+        const shown = w.metrics?.[key];
+        const at = w.epoch !== undefined ? `epoch ${w.epoch} done${shown !== undefined ? ` (${key} ${formatValue(shown)})` : ''}` : 'no epoch reported yet';
+        io.print(`under way: trial ${w.trial} seed ${w.seed}, ${at}, started ${w.since}`);
+      }
       if (result.summary.trials.length > 0) printTable(io, trialTable(result.summary), opts.md);
       for (const t of result.summary.trials) for (const f of t.failures) io.print(`trial ${t.trial} seed ${f.seed} failed${f.exitCode !== undefined ? ` (exit ${f.exitCode})` : ''}${f.error ? `: ${f.error}` : ''}${f.log ? `; log: ${f.log}` : ''}`);
     });
