@@ -337,7 +337,7 @@ function narrate(ctx: Context, spec: SearchSpec, e: LedgerEvent): void {
       .join(' ');
   if (e.type === 'phase') ctx.reporter.info(`phase ${e.phase}: ${e.method}${e.refine ? ` refined around trial ${e.refine.incumbent}` : ''} from trial ${e.trial}`);
   else if (e.type === 'suggest') ctx.reporter.info(`trial ${e.trial} (${e.sampler}): ${show(e.config)}`);
-  else if (e.type === 'trial') ctx.reporter.info(`trial ${e.trial}: ${e.state === 'complete' ? `${spec.objective.metric} ${+e.value!.toPrecision(6)}` : e.state === 'pruned' ? `pruned at epoch ${e.step}` : 'failed'}${e.incumbent ? ` (best: trial ${e.incumbent.trial}, ${+e.incumbent.value.toPrecision(6)})` : ''}`);
+  else if (e.type === 'trial') ctx.reporter.info(`trial ${e.trial}: ${e.state === 'complete' ? `${spec.objective.metric} ${+e.value!.toPrecision(6)}` : e.state === 'pruned' ? `pruned at epoch ${e.step}` : e.state === 'incomplete' ? 'incomplete (seeds skipped: the budget was spent)' : 'failed'}${e.incumbent ? ` (best: trial ${e.incumbent.trial}, ${+e.incumbent.value.toPrecision(6)})` : ''}`);
   else if (e.type === 'stop') ctx.reporter.info(`stopping: ${e.reason}`);
   else if (e.type === 'race') {
     const dropped = e.tests.filter((x) => x.dropped).map((x) => x.trial);
@@ -408,10 +408,11 @@ export async function searchExport(ctx: Context, options: { name: string; optuna
     trials: s.trials.map((t) => ({
       number: t.trial,
       config: t.config,
-      state: t.state === 'pending' ? 'running' : t.state,
+      // Optuna has no state for a trial a budget cut short: FAIL, with rx's state in its user attributes.
+      state: t.state === 'pending' ? 'running' : t.state === 'incomplete' ? 'failed' : t.state,
       ...(t.value !== undefined ? { value: t.value } : {}),
       ...(Object.keys(t.curves).length > 0 ? { intermediate: meanCurve(t, s.seeds) } : {}),
-      userAttrs: { sampler: t.sampler, phase: t.phase, values: t.values, refs: t.refs, ...(t.failures.length > 0 ? { failures: t.failures } : {}) },
+      userAttrs: { sampler: t.sampler, phase: t.phase, values: t.values, refs: t.refs, ...(t.failures.length > 0 ? { failures: t.failures } : {}), ...(t.state === 'incomplete' ? { rx_state: 'incomplete' } : {}) },
     })),
   });
   const file = path.resolve(ctx.cwd, options.optunaJournal);

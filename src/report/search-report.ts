@@ -30,7 +30,7 @@ export function renderSearchReport(r: SearchReport, md: boolean): string {
 
   out.push(md ? `# Search ${r.search}` : `search ${r.search}`, '');
   out.push(
-    `${r.counts.trials} trial(s): ${r.counts.complete} complete, ${r.counts.pruned} pruned, ${r.counts.failed} failed, ${r.counts.pending} pending` +
+    `${r.counts.trials} trial(s): ${r.counts.complete} complete, ${r.counts.pruned} pruned, ${r.counts.failed} failed, ${r.counts.incomplete ? `${r.counts.incomplete} incomplete (budget), ` : ''}${r.counts.pending} pending` +
       `${r.finished ? '; finished' : '; not finished'}${r.stop ? ` (stopped: ${r.stop.reason})` : ''}. Objective: ${r.objective.direction} ${metric}; paired seeds ${r.seeds.join(', ')}; baseline ${r.baseline.slice(0, 12)}.`,
     '',
   );

@@ -24,7 +24,7 @@ export const searchReportSchema = {
     objective: { type: 'object', required: ['metric', 'direction'], properties: { metric: { type: 'string' }, direction: { enum: ['maximize', 'minimize'] } } },
     seeds: { type: 'array', items: int },
     finished: { type: 'boolean' },
-    counts: { type: 'object', required: ['trials', 'complete', 'failed', 'pruned', 'pending'], properties: { trials: int, complete: int, failed: int, pruned: int, pending: int } },
+    counts: { type: 'object', required: ['trials', 'complete', 'failed', 'pruned', 'pending'], properties: { trials: int, complete: int, failed: int, pruned: int, incomplete: int, pending: int } },
     stop: { oneOf: [{ type: 'null' }, { type: 'object', required: ['reason', 'values'], properties: { reason: { type: 'string' }, values: { type: 'object' } } }] },
     winner: {
       oneOf: [

@@ -231,7 +231,10 @@ export async function driveSearch(o: DriveOptions): Promise<DriveResult> {
     }
     for (;;) {
       if (failure !== undefined || o.signal?.aborted) break;
-      const step = schedule.next((t, s) => outcomes.get(key(t, s)), { spent: spent() });
+      const budget = spent();
+      // Under way, or finished and not yet written: what a time or CPU stop lets finish.
+      const running = budget ? [...new Set([...inflight.keys(), ...outcomes.keys()])].map((k) => k.split(':').map(Number) as [number, number]) : [];
+      const step = schedule.next((t, s) => outcomes.get(key(t, s)), budget ? { spent: budget, running } : {});
       if ('done' in step) break;
       if ('event' in step) {
         if (step.event.type === 'suggest') {
@@ -346,7 +349,7 @@ export function replaySchedule(parsed: ParsedLedger, spec: ScheduleSpec, sampler
       return outcome;
     };
     const spent = spentClaim(found, spec);
-    const step = schedule.next(lookup, spent ? { spent } : {});
+    const step = schedule.next(lookup, spent ? { spent, ...(found.type === 'stop' && found.under_way ? { running: found.under_way } : {}) } : {});
     const expected = 'event' in step ? step.event : step;
     const field = firstDifference(expected, found, '');
     if (field !== undefined) return { ok: false, difference: { line: i + 1, expected, found, field } };

@@ -73,9 +73,10 @@ export interface ResultEvent {
   type: 'result';
   trial: number;
   seed: number;
-  status: 'complete' | 'failed' | 'pruned';
-  /** The experiment ref the run was recorded under (failed and pruned runs: where it would have been). */
-  ref: string;
+  /** 'skipped': not started when a time or CPU stop came (its stop line's under_way does not list it); never run. */
+  status: 'complete' | 'failed' | 'pruned' | 'skipped';
+  /** The experiment ref the run was recorded under (failed and pruned runs: where it would have been; none for a skipped one). */
+  ref?: string;
   /** The objective's value on this seed; for a pruned run, the per-epoch metric at its prune rung. */
   value?: number;
   /** With pruning: the per-epoch metric, epoch 1 first (a pruned run's up to its prune rung). */
@@ -93,7 +94,8 @@ export interface ResultEvent {
 export interface TrialEvent {
   type: 'trial';
   trial: number;
-  state: 'complete' | 'failed' | 'pruned';
+  /** 'incomplete': a seed was skipped at a time or CPU stop (and none failed or was pruned). */
+  state: 'complete' | 'failed' | 'pruned' | 'incomplete';
   /** Mean of the objective over the seeds; for a pruned trial, the mean per-epoch metric at `step`. */
   value?: number;
   values: (number | null)[];
@@ -110,6 +112,12 @@ export interface StopEvent {
   reason: 'budget' | 'target' | 'no-improvement' | 'grid-exhausted' | 'time' | 'cpu';
   /** The values that triggered it. */
   values: Record<string, number | null>;
+  /**
+   * A time or CPU stop: the runs (trial, seed) under way or finished but not yet written when it
+   * came. They are written as usual; the other seeds of unfinished trials are skipped. Absent in
+   * ledgers of earlier rx, whose unfinished trials ran every seed.
+   */
+  under_way?: [number, number][];
 }
 
 /** One paired test of racing: the incumbent against a contender on their common seeds. */
@@ -157,6 +165,8 @@ export interface EndEvent {
   complete: number;
   failed: number;
   pruned?: number;
+  /** Trials left incomplete by a time or CPU stop (written only when there are any). */
+  incomplete?: number;
   best: { trial: number; value: number; config: Config; seeds?: number[]; stats?: SeedStats } | null;
 }
 

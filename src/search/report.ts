@@ -93,7 +93,7 @@ export function buildReport(events: readonly LedgerEvent[], space: Space, option
     const row = summary.trials[winnerTrial]!;
     const values = winnerSeeds.map((s) => bySeed.get(winnerTrial)!.get(s)!);
     const refs: Record<string, string> = {};
-    for (const e of events) if (e.type === 'result' && e.trial === winnerTrial && e.status === 'complete') refs[String(e.seed)] = e.ref;
+    for (const e of events) if (e.type === 'result' && e.trial === winnerTrial && e.status === 'complete' && e.ref !== undefined) refs[String(e.seed)] = e.ref;
     winner = {
       trial: winnerTrial,
       config: row.config,

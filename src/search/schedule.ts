@@ -160,7 +160,7 @@ export class Schedule {
     for (const s of this.slots) {
       if (s.summary) continue;
       for (const seed of this.spec.seeds) {
-        if (s.results.has(seed)) continue;
+        if (s.results.has(seed) || this.skipped(s.number, seed)) continue;
         const prune = s.start?.prune?.thresholds.find((x) => x.seed === seed);
         out.push({ trial: s.number, seed, config: s.config, ...(prune ? { prune } : {}) });
       }
@@ -199,8 +199,28 @@ export class Schedule {
     return this.spec.phases.length - 1;
   }
 
-  /** The next line of the ledger, or what it waits for. `spent`: the wall-time or CPU-time budget is used up. */
-  next(lookup: OutcomeLookup, options: { spent?: 'time' | 'cpu' } = {}): NextStep {
+  /** A run that a time or CPU stop left unstarted: written as skipped, never run. */
+  private skipped(trial: number, seed: number): boolean {
+    const u = this.stopped?.under_way;
+    return u !== undefined && !u.some(([t, s]) => t === trial && s === seed);
+  }
+
+  /** The stop for a spent budget, with the runs under way (those of `running` the schedule still owes a result), in order. */
+  private spentStop(spent: 'time' | 'cpu', running: readonly (readonly [number, number])[]): StopEvent {
+    const owed = new Set(this.pendingRuns().filter((r) => !r.race).map((r) => `${r.trial}:${r.seed}`));
+    const under_way = [...new Map(running.filter(([t, s]) => owed.has(`${t}:${s}`)).map(([t, s]) => [`${t}:${s}`, [t, s] as [number, number]])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return spent === 'time'
+      ? { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null }, under_way }
+      : { type: 'stop', reason: 'cpu', values: { cpu_seconds: this.spec.budget.cpuSeconds ?? null }, under_way };
+  }
+
+  /**
+   * The next line of the ledger, or what it waits for. `spent`: the wall-time or CPU-time budget
+   * is used up; `running`: the runs under way or finished but not yet written (a time or CPU stop
+   * lists them, and the other seeds of unfinished trials are skipped). Such a stop may come while
+   * a trial's results are awaited, so no new run starts once the budget is spent.
+   */
+  next(lookup: OutcomeLookup, options: { spent?: 'time' | 'cpu'; running?: readonly (readonly [number, number])[] } = {}): NextStep {
     if (this.ended) return { done: true };
     const K = this.spec.parallel;
     if (this.needStart) {
@@ -218,16 +238,23 @@ export class Schedule {
       const slot = this.slots[due]!;
       for (const seed of this.spec.seeds) {
         if (slot.results.has(seed)) continue;
+        if (this.skipped(due, seed)) return { event: { type: 'result', trial: due, seed, status: 'skipped' } };
         const o = lookup(due, seed);
-        if (!o) return { wait: this.spec.seeds.filter((s) => !slot.results.has(s)).map((s) => ({ trial: due, seed: s })) };
+        if (!o) {
+          if (options.spent && !this.stopped && options.running) return { event: this.spentStop(options.spent, options.running) };
+          return { wait: this.spec.seeds.filter((s) => !slot.results.has(s) && !this.skipped(due, s)).map((s) => ({ trial: due, seed: s })) };
+        }
         return { event: this.resultFor(slot, seed, o, false) };
       }
       return { event: this.summary(slot) };
     }
     if (this.stopped) return this.raceStep(lookup, options.spent) ?? { event: this.end() };
     if (this.spec.budget.trials !== undefined && n >= this.spec.budget.trials) return { event: { type: 'stop', reason: 'budget', values: { trials: this.spec.budget.trials } } };
-    if (options.spent === 'time') return { event: { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null } } };
-    if (options.spent === 'cpu') return { event: { type: 'stop', reason: 'cpu', values: { cpu_seconds: this.spec.budget.cpuSeconds ?? null } } };
+    if (options.spent) {
+      // Without `running` (a ledger of earlier rx replayed): the stop as it was written then, with no runs listed.
+      if (options.running) return { event: this.spentStop(options.spent, options.running) };
+      return { event: options.spent === 'time' ? { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null } } : { type: 'stop', reason: 'cpu', values: { cpu_seconds: this.spec.budget.cpuSeconds ?? null } } };
+    }
     const phase = this.phaseOf(n);
     if (phase !== this.phase) return { event: this.phaseEvent(phase, n) };
     return { event: this.suggest(n) };
@@ -251,9 +278,12 @@ export class Schedule {
     const values = results.map((r) => (r.status === 'complete' && r.value !== undefined ? r.value : null));
     const failed = results.some((r) => r.status === 'failed');
     const pruned = !failed && results.some((r) => r.status === 'pruned');
+    const incomplete = !failed && !pruned && results.some((r) => r.status === 'skipped');
     let incumbent = this.best ?? null;
-    const ev: TrialEvent = { type: 'trial', trial: slot.number, state: failed ? 'failed' : pruned ? 'pruned' : 'complete', values, incumbent };
-    if (pruned) {
+    const ev: TrialEvent = { type: 'trial', trial: slot.number, state: failed ? 'failed' : pruned ? 'pruned' : incomplete ? 'incomplete' : 'complete', values, incumbent };
+    if (incomplete) {
+      // Not compared: a configuration is judged on every seed of the spec.
+    } else if (pruned) {
       // Censored at the smallest prune rung; every seed reached it (it passed or was pruned at or after it).
       const step = Math.min(...results.filter((r) => r.status === 'pruned').map((r) => r.epoch!));
       ev.step = step;
@@ -371,13 +401,16 @@ export class Schedule {
     let complete = 0;
     let failed = 0;
     let pruned = 0;
+    let incomplete = 0;
     for (const s of this.slots) {
       if (s.summary?.state === 'complete') complete++;
       else if (s.summary?.state === 'pruned') pruned++;
+      else if (s.summary?.state === 'incomplete') incomplete++;
       else failed++;
     }
     const ev: EndEvent = { type: 'end', trials: this.slots.length, complete, failed, best: null };
     if (this.spec.pruning) ev.pruned = pruned;
+    if (incomplete > 0) ev.incomplete = incomplete;
     const winner = this.winner;
     if (winner !== undefined) {
       const slot = this.slots[winner]!;

@@ -10,8 +10,8 @@ export interface TrialRow {
   phase: number;
   sampler: string;
   config: Config;
-  /** `pending`: suggested, not every seed has a result yet. */
-  state: 'complete' | 'failed' | 'pruned' | 'pending';
+  /** `pending`: suggested, not every seed has a result yet; `incomplete`: a time or CPU stop skipped a seed. */
+  state: 'complete' | 'failed' | 'pruned' | 'incomplete' | 'pending';
   value?: number;
   /** A pruned trial's censoring epoch. */
   step?: number;
@@ -36,7 +36,7 @@ export interface SearchSummary {
   seeds: number[];
   parallel: number;
   trials: TrialRow[];
-  counts: { complete: number; failed: number; pruned: number; pending: number };
+  counts: { complete: number; failed: number; pruned: number; incomplete: number; pending: number };
   /** The best trial: after racing, the race's winner (its value over every seed it ran). */
   incumbent: { trial: number; value: number; config: Config } | null;
   races: RaceEvent[];
@@ -69,8 +69,10 @@ export function summarise(events: readonly LedgerEvent[]): SearchSummary {
       rows[e.trial] = { trial: e.trial, phase: e.phase, sampler: e.sampler, config: e.config, state: 'pending', values: {}, refs: {}, failures: [], metrics: {}, prunedAt: {}, curves: {} };
     } else if (e.type === 'result') {
       const row = rows[e.trial]!;
+      // A seed a time or CPU stop skipped has no result: its trial's state says so.
+      if (e.status === 'skipped') continue;
       row.values[String(e.seed)] = e.status === 'complete' && e.value !== undefined ? e.value : null;
-      row.refs[String(e.seed)] = e.ref;
+      if (e.ref !== undefined) row.refs[String(e.seed)] = e.ref;
       if (e.metrics) row.metrics[String(e.seed)] = e.metrics;
       if (e.curve) row.curves[String(e.seed)] = e.curve;
       if (e.status === 'pruned') {
@@ -99,7 +101,7 @@ export function summarise(events: readonly LedgerEvent[]): SearchSummary {
       if (e.best) incumbent = { trial: e.best.trial, value: e.best.value, config: e.best.config };
     }
   }
-  const counts = { complete: 0, failed: 0, pruned: 0, pending: 0 };
+  const counts = { complete: 0, failed: 0, pruned: 0, incomplete: 0, pending: 0 };
   for (const r of rows) counts[r.state]++;
   return { search: header.search, baseline: header.baseline, objective: header.objective, seeds: header.seeds, parallel: header.parallel, trials: rows, counts, incumbent, races, end, stop, finished, lines: events.length };
 }

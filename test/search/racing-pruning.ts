@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { driveSearch, replaySchedule, type RunRequest } from '../../src/search/driver.js';
-import { parseLedger, encodeLine, type LedgerEvent, type RaceEvent, type ResultEvent, type StartEvent, type TrialEvent } from '../../src/search/ledger.js';
+import { parseLedger, encodeLine, type LedgerEvent, type RaceEvent, type ResultEvent, type StartEvent, type StopEvent, type TrialEvent } from '../../src/search/ledger.js';
 import { curveRecord, type RunOutcome, type SamplerSet, type ScheduleSpec } from '../../src/search/schedule.js';
 import { raceDecision } from '../../src/search/racing.js';
 import { judge } from '../../src/search/pruning.js';
@@ -182,7 +182,7 @@ t.test('racing spends the CPU budget: a decision after it is spent ends the race
   if (lReplay.ok) t.equal(lReplay.result.races, 2);
 
   // The CPU budget stops the trials: round 0 is decided, and cut at once.
-  const early = spec({ racing, budget: { trials: 100, cpuSeconds: 100 } });
+  const early = spec({ racing, budget: { trials: 100, cpuSeconds: 160 } });
   const edir = tmp(t);
   await costed(early, edir);
   const eEvents = parseLedger(readFileSync(path.join(edir, 'l.jsonl'), 'utf8'), 'l').events;
@@ -209,6 +209,80 @@ t.test('racing spends the CPU budget: a decision after it is spent ends the race
   const goesOn = eEvents.slice(0, eIdx).concat([{ ...rest, contenders: unsettled!, next: 3, reason: 'racing' }]);
   const sticky = replaySchedule(parseLedger(rechain(goesOn), 'l'), early, samplers, 'l');
   t.ok(sticky.ok, 'a race after a CPU stop that names another seed re-derives as racing');
+});
+
+t.test('a CPU stop in the middle of a trial: runs under way finish, the seeds not started are skipped, the trial is incomplete', async (t) => {
+  const run = (r: RunRequest): RunOutcome => ({ status: 'complete', ref: ref(r), value: accuracy(r) });
+  // One run at a time, 10 CPU seconds each: the budget of 75 is spent during trial 2's seed 1.
+  const s = spec({ parallel: 1, budget: { trials: 20, cpuSeconds: 75 } });
+  const dir = tmp(t);
+  let cpu = 0;
+  const started: string[] = [];
+  const r = await driveSearch({
+    spec: s, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir, 't.jsonl'), jobs: 1, now: Date.now, cpu: () => cpu,
+    run: async (q) => {
+      started.push(`${q.trial}-s${q.seed}`);
+      cpu += 10;
+      return run(q);
+    },
+  });
+  t.ok(r.schedule.finished);
+  t.same(started, ['0-s0', '0-s1', '0-s2', '1-s0', '1-s1', '1-s2', '2-s0', '2-s1'], 'no run started once the budget was spent');
+  const text = readFileSync(path.join(dir, 'l.jsonl'), 'utf8');
+  const events = parseLedger(text, 'l').events;
+  const stopAt = events.findIndex((e) => e.type === 'stop');
+  t.same(events[stopAt], { type: 'stop', reason: 'cpu', values: { cpu_seconds: 75 }, under_way: [] }, 'written after trial 2 seed 1, with nothing else under way');
+  t.same(events.slice(stopAt + 1, stopAt + 3), [
+    { type: 'result', trial: 2, seed: 2, status: 'skipped' },
+    { type: 'trial', trial: 2, state: 'incomplete', values: [events.find((e): e is ResultEvent => e.type === 'result' && e.trial === 2 && e.seed === 0)!.value!, events.find((e): e is ResultEvent => e.type === 'result' && e.trial === 2 && e.seed === 1)!.value!, null], incumbent: (events.filter((e): e is TrialEvent => e.type === 'trial')[1]!).incumbent },
+  ]);
+  const end = events[events.length - 1]!;
+  t.match(end, { type: 'end', trials: 3, complete: 2, failed: 0, incomplete: 1 });
+  const replay = replaySchedule(parseLedger(text, 'l'), s, samplers, 'l');
+  t.ok(replay.ok, 'replay takes the stop and its runs under way at their word and re-derives the skip');
+
+  // Two jobs: the stop lists the run still under way, which finishes and is written.
+  const dir2 = tmp(t);
+  let cpu2 = 0;
+  const two = spec({ parallel: 1, budget: { trials: 20, cpuSeconds: 40 } });
+  await driveSearch({
+    spec: two, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir2, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir2, 't.jsonl'), jobs: 2, now: Date.now, cpu: () => cpu2,
+    // Seed 0 finishes first, seed 1 later, so seed 1 is under way when seed 0's CPU spends the budget.
+    run: async (q) => {
+      await new Promise((res) => setTimeout(res, q.seed === 1 ? 60 : 5));
+      cpu2 += 10;
+      return run(q);
+    },
+  });
+  const e2 = parseLedger(readFileSync(path.join(dir2, 'l.jsonl'), 'utf8'), 'l').events;
+  const stop2 = e2.find((e): e is StopEvent => e.type === 'stop')!;
+  t.match(stop2, { reason: 'cpu' });
+  t.ok(stop2.under_way!.length >= 1, `runs under way at the stop: ${JSON.stringify(stop2.under_way)}`);
+  for (const [trial, seed] of stop2.under_way!) t.ok(e2.some((e) => e.type === 'result' && e.trial === trial && e.seed === seed && e.status === 'complete'), `trial ${trial} seed ${seed}, under way at the stop, finished and was written`);
+  t.ok(e2.some((e) => e.type === 'result' && e.status === 'skipped'), 'and a seed not started was skipped');
+  t.ok(replaySchedule(parseLedger(readFileSync(path.join(dir2, 'l.jsonl'), 'utf8'), 'l'), two, samplers, 'l').ok);
+
+  // A stop claiming a run under way that had already been written is a difference.
+  const written = events.slice(0, stopAt).filter((e): e is ResultEvent => e.type === 'result').pop()!;
+  const claimed = events.map((e, i) => (i === stopAt ? { ...(e as StopEvent), under_way: [[written.trial, written.seed]] as [number, number][] } : e));
+  const bad = replaySchedule(parseLedger(rechain(claimed), 'l'), s, samplers, 'l');
+  t.notOk(bad.ok, 'a claimed run under way that already has its result');
+  if (!bad.ok) t.match(bad.difference.field, /^under_way/);
+  // A ledger of earlier rx, whose time and CPU stops came between trials and listed nothing.
+  const dir3 = tmp(t);
+  let cpu3 = 0;
+  const boundary = spec({ parallel: 1, budget: { trials: 20, cpuSeconds: 60 } });
+  await driveSearch({
+    spec: boundary, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir3, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir3, 't.jsonl'), jobs: 1, now: Date.now, cpu: () => cpu3,
+    run: async (q) => {
+      cpu3 += 10;
+      return run(q);
+    },
+  });
+  const e3 = parseLedger(readFileSync(path.join(dir3, 'l.jsonl'), 'utf8'), 'l').events;
+  t.same(e3.find((e) => e.type === 'stop'), { type: 'stop', reason: 'cpu', values: { cpu_seconds: 60 }, under_way: [] }, 'spent by the last run of trial 1: a stop between trials');
+  const old = e3.map((e) => (e.type === 'stop' ? { type: 'stop', reason: 'cpu', values: { cpu_seconds: 60 } } as StopEvent : e));
+  t.ok(replaySchedule(parseLedger(rechain(old), 'l'), boundary, samplers, 'l').ok, 'the same stop without under_way, as earlier rx wrote it, replays');
 });
 
 t.test('a tampered racing result is named by replay', async (t) => {

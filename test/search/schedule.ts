@@ -250,7 +250,7 @@ t.test('the wall-time budget spans every part of a resumed search, counted from 
   t.equal(p2.earlierCpuSeconds, 50);
   t.equal(p2.cpuSeconds, 200, 'stopped once 200 CPU seconds were used over both parts');
   const cpuEvents = parseLedger(readFileSync(path.join(cdir, 'toy.ledger.jsonl'), 'utf8'), 'l').events;
-  t.same(cpuEvents.find((e) => e.type === 'stop'), { type: 'stop', reason: 'cpu', values: { cpu_seconds: 200 } }, 'the stop line names the CPU budget');
+  t.same(cpuEvents.find((e) => e.type === 'stop'), { type: 'stop', reason: 'cpu', values: { cpu_seconds: 200 }, under_way: [] }, 'the stop line names the CPU budget (between trials: nothing under way)');
   t.equal(cpuEvents.filter((e) => e.type === 'suggest').length, 4, 'four trials of two seeds at 25 CPU seconds a run');
   const replayed = replaySchedule(parseLedger(readFileSync(path.join(cdir, 'toy.ledger.jsonl'), 'utf8'), 'l'), cpuBudget, samplers, 'l');
   t.ok(replayed.ok, 'replay accepts the CPU stop');

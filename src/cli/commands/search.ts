@@ -50,7 +50,7 @@ function headline(s: SearchSummary): string {
   const stop = s.stop ? `; stopped: ${s.stop.reason} (${Object.entries(s.stop.values).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
   const n = s.end?.best?.seeds?.length ?? s.seeds.length;
   const best = s.incumbent ? `best: trial ${s.incumbent.trial}, ${s.objective.metric} = ${formatValue(s.incumbent.value)} (mean of ${n} seed${n === 1 ? '' : 's'}${s.races.length > 0 ? ', after racing' : ''})` : 'no completed trial yet';
-  return `search ${s.search}: ${s.trials.length} trial(s), ${s.counts.complete} complete, ${s.counts.failed} failed, ${s.counts.pruned > 0 ? `${s.counts.pruned} pruned, ` : ''}${s.counts.pending} pending${s.finished ? ', finished' : ''}${stop}\n${best}`;
+  return `search ${s.search}: ${s.trials.length} trial(s), ${s.counts.complete} complete, ${s.counts.failed} failed, ${s.counts.pruned > 0 ? `${s.counts.pruned} pruned, ` : ''}${s.counts.incomplete > 0 ? `${s.counts.incomplete} incomplete (budget), ` : ''}${s.counts.pending} pending${s.finished ? ', finished' : ''}${stop}\n${best}`;
 }
 
 function printTable(io: CliIO, table: Table, md?: boolean): void {
