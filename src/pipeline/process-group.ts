@@ -80,7 +80,12 @@ async function waitGone(pgid: number, ms: number, cpu?: MemberCpu): Promise<bool
  * left and waits briefly for the kernel to reap it. Resolves to how it ended.
  */
 export async function endGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<'exited' | 'killed' | 'lingering'> {
-  const cpu = new MemberCpu(pgid);
+  // A group may be ended twice at once (a search's abort and the forwarded signal, or SIGTERM then
+  // SIGKILL): one sampler for both, noted once, when the last of them is done.
+  let shared = ending.get(pgid);
+  if (!shared) ending.set(pgid, (shared = { cpu: new MemberCpu(pgid), users: 0 }));
+  shared.users++;
+  const cpu = shared.cpu;
   try {
     signalGroup(pgid, signal);
     if (signal !== 'SIGKILL' && (await waitGone(pgid, graceMs, cpu))) return 'exited';
@@ -88,9 +93,14 @@ export async function endGroup(pgid: number, signal: NodeJS.Signals, graceMs: nu
     // Members no process reaps stay zombies (harmless, they run nothing).
     return (await waitGone(pgid, 2000, cpu)) ? 'killed' : 'lingering';
   } finally {
-    cpu.note();
+    if (--shared.users === 0) {
+      ending.delete(pgid);
+      cpu.note();
+    }
   }
 }
+
+const ending = new Map<number, { cpu: MemberCpu; users: number }>();
 
 /**
  * Whether a recorded group is still the stage's: same host and boot, and either its leader
