@@ -56,6 +56,21 @@ export interface DriveResult {
   earlierCpuSeconds: number;
 }
 
+/** The records of a times file, in order; blank and unreadable lines (a torn last line) are skipped. */
+function timesRecords(timesText: string): { at?: unknown; event?: unknown; fresh?: unknown; cpu?: unknown; trial?: unknown; seed?: unknown }[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of timesText.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const rec: unknown = JSON.parse(line);
+      if (rec !== null && typeof rec === 'object' && !Array.isArray(rec)) out.push(rec as Record<string, unknown>);
+    } catch {
+      continue;
+    }
+  }
+  return out;
+}
+
 /**
  * Seconds the earlier parts of a search used, from its times file: the parts since the last one
  * that started a new ledger, each from its first to its last line. Lines before any part line
@@ -64,14 +79,7 @@ export interface DriveResult {
  */
 export function earlierPartsSeconds(timesText: string): { seconds: number; cpuSeconds: number; parts: number } {
   const parts: { first: number; last: number; cpu: number }[] = [];
-  for (const line of timesText.split('\n')) {
-    if (line.trim() === '') continue;
-    let rec: { at?: unknown; event?: unknown; fresh?: unknown; cpu?: unknown };
-    try {
-      rec = JSON.parse(line) as typeof rec;
-    } catch {
-      continue;
-    }
+  for (const rec of timesRecords(timesText)) {
     const at = typeof rec.at === 'string' ? Date.parse(rec.at) : NaN;
     if (!Number.isFinite(at)) continue;
     if (rec.event === 'part') {
@@ -91,14 +99,7 @@ export function earlierPartsSeconds(timesText: string): { seconds: number; cpuSe
 /** The runs of the last part of a search that started and have not ended, by its times file (a part under way, or one that was killed). */
 export function runsUnderWay(timesText: string): { trial: number; seed: number; since: string }[] {
   let open = new Map<string, { trial: number; seed: number; since: string }>();
-  for (const line of timesText.split('\n')) {
-    if (line.trim() === '') continue;
-    let rec: { at?: unknown; event?: unknown; trial?: unknown; seed?: unknown };
-    try {
-      rec = JSON.parse(line) as typeof rec;
-    } catch {
-      continue;
-    }
+  for (const rec of timesRecords(timesText)) {
     if (rec.event === 'part') open = new Map();
     if (typeof rec.trial !== 'number' || typeof rec.seed !== 'number' || typeof rec.at !== 'string') continue;
     const key = `${rec.trial}:${rec.seed}`;

@@ -58,6 +58,21 @@ function drive(dir: string, s: ScheduleSpec, jobs: number, run: (r: RunRequest) 
 }
 
 const ref = (r: RunRequest) => `refs/rx/exps/b/toy/${r.trial}-s${r.seed}`;
+
+/** A search whose every run costs 10 CPU seconds, counted once it has finished; `delay` (ms) per run, `seen` the runs started. */
+function costed(dir: string, s: ScheduleSpec, jobs: number, options: { delay?: (r: RunRequest) => number; seen?: string[] } = {}) {
+  let cpu = 0;
+  return driveSearch({
+    spec: s, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir, 't.jsonl'), jobs, now: Date.now, cpu: () => cpu,
+    run: async (r) => {
+      options.seen?.push(`${r.trial}-s${r.seed}`);
+      const ms = options.delay?.(r);
+      if (ms !== undefined) await new Promise((res) => setTimeout(res, ms));
+      cpu += 10;
+      return { status: 'complete', ref: ref(r), value: accuracy(r) };
+    },
+  });
+}
 /** Per-seed noise, the same for every configuration (common random numbers), plus a little of its own. */
 const noise = (trial: number, seed: number) => 0.02 * Math.sin(seed * 12.9898) + 0.002 * streamFor(seed, trial, 'own').normal();
 
@@ -145,29 +160,16 @@ t.test('racing after the budget: seeds added to near-top contenders up to the ca
 
 t.test('racing spends the CPU budget: a decision after it is spent ends the race, and replay re-derives it', async (t) => {
   const racing = { maxSeeds: 6, alpha: 0.05, top: 3 };
-  const run = (r: RunRequest): RunOutcome => ({ status: 'complete', ref: ref(r), value: accuracy(r) });
-  /** Each run costs 10 CPU seconds, counted once it has finished. */
-  const costed = (s: ScheduleSpec, dir: string) => {
-    let cpu = 0;
-    return driveSearch({
-      spec: s, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir, 't.jsonl'), jobs: 2, now: Date.now, cpu: () => cpu,
-      run: async (r) => {
-        const o = run(r);
-        cpu += 10;
-        return o;
-      },
-    });
-  };
   const racesOf = (dir: string) => parseLedger(readFileSync(path.join(dir, 'l.jsonl'), 'utf8'), 'l').events.filter((e): e is RaceEvent => e.type === 'race');
   const free = tmp(t);
-  await costed(spec({ racing }), free);
+  await costed(free, spec({ racing }), 2);
   const uncut = racesOf(free);
   t.ok(uncut.length >= 2 && uncut[1]!.next !== null, 'without a CPU budget the race goes past round 1');
 
   // Ten trials of three seeds: 300 CPU seconds. A budget of 305 leaves round 0's seed, not round 1's.
   const late = spec({ racing, budget: { trials: 10, cpuSeconds: 305 } });
   const ldir = tmp(t);
-  const lr = await costed(late, ldir);
+  const lr = await costed(ldir, late, 2);
   t.ok(lr.schedule.finished);
   const cut = racesOf(ldir);
   t.equal(cut.length, 2, 'round 0, then the decision the budget cut');
@@ -184,7 +186,7 @@ t.test('racing spends the CPU budget: a decision after it is spent ends the race
   // The CPU budget stops the trials: round 0 is decided, and cut at once.
   const early = spec({ racing, budget: { trials: 100, cpuSeconds: 160 } });
   const edir = tmp(t);
-  await costed(early, edir);
+  await costed(edir, early, 2);
   const eEvents = parseLedger(readFileSync(path.join(edir, 'l.jsonl'), 'utf8'), 'l').events;
   t.match(eEvents.find((e) => e.type === 'stop'), { reason: 'cpu' });
   const eRaces = eEvents.filter((e): e is RaceEvent => e.type === 'race');
@@ -212,20 +214,11 @@ t.test('racing spends the CPU budget: a decision after it is spent ends the race
 });
 
 t.test('a CPU stop in the middle of a trial: runs under way finish, the seeds not started are skipped, the trial is incomplete', async (t) => {
-  const run = (r: RunRequest): RunOutcome => ({ status: 'complete', ref: ref(r), value: accuracy(r) });
   // One run at a time, 10 CPU seconds each: the budget of 75 is spent during trial 2's seed 1.
   const s = spec({ parallel: 1, budget: { trials: 20, cpuSeconds: 75 } });
   const dir = tmp(t);
-  let cpu = 0;
   const started: string[] = [];
-  const r = await driveSearch({
-    spec: s, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir, 't.jsonl'), jobs: 1, now: Date.now, cpu: () => cpu,
-    run: async (q) => {
-      started.push(`${q.trial}-s${q.seed}`);
-      cpu += 10;
-      return run(q);
-    },
-  });
+  const r = await costed(dir, s, 1, { seen: started });
   t.ok(r.schedule.finished);
   t.same(started, ['0-s0', '0-s1', '0-s2', '1-s0', '1-s1', '1-s2', '2-s0', '2-s1'], 'no run started once the budget was spent');
   const text = readFileSync(path.join(dir, 'l.jsonl'), 'utf8');
@@ -243,17 +236,9 @@ t.test('a CPU stop in the middle of a trial: runs under way finish, the seeds no
 
   // Two jobs: the stop lists the run still under way, which finishes and is written.
   const dir2 = tmp(t);
-  let cpu2 = 0;
   const two = spec({ parallel: 1, budget: { trials: 20, cpuSeconds: 40 } });
-  await driveSearch({
-    spec: two, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir2, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir2, 't.jsonl'), jobs: 2, now: Date.now, cpu: () => cpu2,
-    // Seed 0 finishes first, seed 1 later, so seed 1 is under way when seed 0's CPU spends the budget.
-    run: async (q) => {
-      await new Promise((res) => setTimeout(res, q.seed === 1 ? 60 : 5));
-      cpu2 += 10;
-      return run(q);
-    },
-  });
+  // Seed 0 finishes first, seed 1 later, so seed 1 is under way when seed 0's CPU spends the budget.
+  await costed(dir2, two, 2, { delay: (q) => (q.seed === 1 ? 60 : 5) });
   const e2 = parseLedger(readFileSync(path.join(dir2, 'l.jsonl'), 'utf8'), 'l').events;
   const stop2 = e2.find((e): e is StopEvent => e.type === 'stop')!;
   t.match(stop2, { reason: 'cpu' });
@@ -270,15 +255,8 @@ t.test('a CPU stop in the middle of a trial: runs under way finish, the seeds no
   if (!bad.ok) t.match(bad.difference.field, /^under_way/);
   // A ledger of earlier rx, whose time and CPU stops came between trials and listed nothing.
   const dir3 = tmp(t);
-  let cpu3 = 0;
   const boundary = spec({ parallel: 1, budget: { trials: 20, cpuSeconds: 60 } });
-  await driveSearch({
-    spec: boundary, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir3, 'l.jsonl'), ledgerName: 'search/toy.ledger.jsonl', timesFile: path.join(dir3, 't.jsonl'), jobs: 1, now: Date.now, cpu: () => cpu3,
-    run: async (q) => {
-      cpu3 += 10;
-      return run(q);
-    },
-  });
+  await costed(dir3, boundary, 1);
   const e3 = parseLedger(readFileSync(path.join(dir3, 'l.jsonl'), 'utf8'), 'l').events;
   t.same(e3.find((e) => e.type === 'stop'), { type: 'stop', reason: 'cpu', values: { cpu_seconds: 60 }, under_way: [] }, 'spent by the last run of trial 1: a stop between trials');
   const old = e3.map((e) => (e.type === 'stop' ? { type: 'stop', reason: 'cpu', values: { cpu_seconds: 60 } } as StopEvent : e));

@@ -192,7 +192,7 @@ t.test('the wall-time budget spans every part of a resumed search, counted from 
   const line = (s: number, rec: Record<string, unknown>) => JSON.stringify({ at: at(s), ...rec });
   t.same(runsUnderWay(''), []);
   t.same(
-    runsUnderWay([line(0, { event: 'part' }), line(1, { event: 'start', trial: 0, seed: 0 }), line(2, { event: 'start', trial: 0, seed: 1 }), line(3, { event: 'end', trial: 0, seed: 0 }), 'torn {'].join('\n')),
+    runsUnderWay([line(0, { event: 'part' }), line(1, { event: 'start', trial: 0, seed: 0 }), line(2, { event: 'start', trial: 0, seed: 1 }), line(3, { event: 'end', trial: 0, seed: 0 }), 'null', '[1]', 'torn {'].join('\n')),
     [{ trial: 0, seed: 1, since: at(2) }],
     'started and not ended',
   );
