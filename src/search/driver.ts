@@ -12,7 +12,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { canonicalJson } from '../core/canonical.js';
 import { RxError, ExitCode, isErrno } from '../core/errors.js';
-import { encodeLine, parseLedger, specMismatch, LedgerBrokenError, type LedgerEvent, type ParsedLedger, type HeaderEvent } from './ledger.js';
+import { encodeLine, isRunList, parseLedger, specMismatch, LedgerBrokenError, type LedgerEvent, type ParsedLedger, type HeaderEvent } from './ledger.js';
 import { Schedule, headerFor, type PendingRun, type RunOutcome, type SamplerSet, type ScheduleSpec } from './schedule.js';
 
 /** One run to execute: a configuration on a seed, with its rung thresholds under pruning. */
@@ -350,7 +350,9 @@ export function replaySchedule(parsed: ParsedLedger, spec: ScheduleSpec, sampler
       return outcome;
     };
     const spent = spentClaim(found, spec);
-    const step = schedule.next(lookup, spent ? { spent, ...(found.type === 'stop' && found.under_way ? { running: found.under_way } : {}) } : {});
+    // A malformed list is re-derived as nothing under way, so it shows as a difference rather than breaking replay.
+    const claimed = found.type === 'stop' && found.under_way !== undefined ? { running: isRunList(found.under_way) ? found.under_way : [] } : {};
+    const step = schedule.next(lookup, spent ? { spent, ...claimed } : {});
     const expected = 'event' in step ? step.event : step;
     const field = firstDifference(expected, found, '');
     if (field !== undefined) return { ok: false, difference: { line: i + 1, expected, found, field } };

@@ -170,6 +170,11 @@ export interface EndEvent {
   best: { trial: number; value: number; config: Config; seeds?: number[]; stats?: SeedStats } | null;
 }
 
+/** Whether a stop's `under_way` (as read from a ledger, so untrusted) is a list of [trial, seed] whole-number pairs. */
+export function isRunList(x: unknown): x is [number, number][] {
+  return Array.isArray(x) && x.every((p) => Array.isArray(p) && p.length === 2 && p.every((n) => Number.isSafeInteger(n) && (n as number) >= 0));
+}
+
 export type LedgerEvent = HeaderEvent | PhaseEvent | SuggestEvent | StartEvent | ResultEvent | TrialEvent | RaceEvent | StopEvent | EndEvent;
 
 export function lineHash(line: string): string {

@@ -9,7 +9,7 @@ import { canonicalJson } from '../core/canonical.js';
 import type { Config, Method, Param, Sampler, Space, Trial } from './types.js';
 import type { SearchSpec } from './spec.js';
 import { isActive, snapNumeric, toInternal } from './space.js';
-import { LEDGER_FORMAT, type HeaderEvent, type LedgerEvent, type PhaseEvent, type PrunePlan, type RaceEvent, type ResultEvent, type StartEvent, type StopEvent, type SuggestEvent, type TrialEvent, type EndEvent } from './ledger.js';
+import { LEDGER_FORMAT, isRunList, type HeaderEvent, type LedgerEvent, type PhaseEvent, type PrunePlan, type RaceEvent, type ResultEvent, type StartEvent, type StopEvent, type SuggestEvent, type TrialEvent, type EndEvent } from './ledger.js';
 import { bracketOf, judge, rungsOf, thresholdsFor, type RunRungs } from './pruning.js';
 import { raceDecision, type RaceCandidate } from './racing.js';
 import { describe as describeSeeds } from './stats.js';
@@ -542,6 +542,7 @@ export class Schedule {
         break;
       }
       case 'stop':
+        if (event.under_way !== undefined && !isRunList(event.under_way)) throw new Error('stop.under_way must be a list of [trial, seed] pairs of whole numbers');
         this.stopped = event;
         break;
       case 'end':

@@ -6,7 +6,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { driveSearch, replaySchedule, type RunRequest } from '../../src/search/driver.js';
+import { driveSearch, replaySchedule, scheduleFrom, type RunRequest } from '../../src/search/driver.js';
 import { parseLedger, encodeLine, type LedgerEvent, type RaceEvent, type ResultEvent, type StartEvent, type StopEvent, type TrialEvent } from '../../src/search/ledger.js';
 import { curveRecord, type RunOutcome, type SamplerSet, type ScheduleSpec } from '../../src/search/schedule.js';
 import { raceDecision } from '../../src/search/racing.js';
@@ -253,6 +253,13 @@ t.test('a CPU stop in the middle of a trial: runs under way finish, the seeds no
   const bad = replaySchedule(parseLedger(rechain(claimed), 'l'), s, samplers, 'l');
   t.notOk(bad.ok, 'a claimed run under way that already has its result');
   if (!bad.ok) t.match(bad.difference.field, /^under_way/);
+  // A crafted list of another shape: a difference on replay, a located broken ledger on resume.
+  for (const junk of ['2:1', [[2]], [[2, -1]], [['2', 1]], { 0: [2, 1] }]) {
+    const crafted = events.map((e, i) => (i === stopAt ? ({ ...(e as StopEvent), under_way: junk } as unknown as StopEvent) : e));
+    const rr = replaySchedule(parseLedger(rechain(crafted), 'l'), s, samplers, 'l');
+    t.notOk(rr.ok, `replay: under_way ${JSON.stringify(junk)} is a difference`);
+    t.throws(() => scheduleFrom(parseLedger(rechain(crafted), 'l'), s, samplers, 'l'), { code: 'RX_LEDGER_BROKEN', message: /l:\d+: stop.under_way must be a list/ }, `resume: ${JSON.stringify(junk)} is a broken ledger, located`);
+  }
   // A ledger of earlier rx, whose time and CPU stops came between trials and listed nothing.
   const dir3 = tmp(t);
   const boundary = spec({ parallel: 1, budget: { trials: 20, cpuSeconds: 60 } });
