@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { absPath } from '../core/paths.js';
 import { parseYaml } from '../core/yaml.js';
 import { cpuSecondsWithChildren } from '../core/process-identity.js';
-import { openProject, RX_DIR, type Project } from '../store/project.js';
+import { openProject, type Project } from '../store/project.js';
 import { withLock, liveHolder } from '../store/process-lock.js';
 import { projectRepo, type ProjectRepo } from '../git/project-repo.js';
 import { readFileAtCommit, resolveRevision } from '../git/revision.js';
@@ -21,15 +21,15 @@ import { flatten } from '../pipeline/values.js';
 import { experimentRef, headCommit } from '../exp/refs.js';
 import { LocalExecutor } from '../exp/executors/local.js';
 import { loadSearchSpec, type SearchSpec } from '../search/spec.js';
-import { applyConfig, checkSpaceAgainstProject, epochReportingStages } from '../search/targets.js';
+import { applyConfig, checkSpaceAgainstProject } from '../search/targets.js';
 import { judge } from '../search/pruning.js';
-import type { Pipeline } from '../pipeline/definition.js';
 import { samplerSetFor } from '../search/samplers.js';
 import { driveSearch, earlierPartsSeconds, runsUnderWay, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
 import type { HeaderEvent, LedgerEvent } from '../search/ledger.js';
 import type { RunOutcome } from '../search/schedule.js';
 import { meanCurve, summarise, type SearchSummary } from '../search/summary.js';
 import { journalText } from '../search/optuna-journal.js';
+import { curveFiles, curveOf, lastEpoch, searchRunDir } from './search-progress.js';
 import { buildReport, type SearchReport } from '../search/report.js';
 import type { Config, SimplexValue } from '../search/types.js';
 
@@ -90,64 +90,6 @@ export function objectiveOf(spec: SearchSpec, text: string | undefined): { value
   if (!at.found) return { metrics, problem: `${spec.objective.metric} is not in ${spec.objective.file}` };
   if (typeof at.value !== 'number' || !Number.isFinite(at.value)) return { metrics, problem: `${spec.objective.metric} is ${JSON.stringify(at.value)}, not a finite number` };
   return { value: at.value, metrics };
-}
-
-/**
- * Where a run's per-epoch curve can be read after it: curves.json (what `rx train` writes) in
- * each output directory of the stages that report epochs.
- */
-function curveFiles(pipeline: Pipeline): string[] {
-  const reporting = new Set(epochReportingStages(pipeline));
-  return pipeline.stages.filter((s) => reporting.has(s.name)).flatMap((s) => s.outs.filter((o) => o.kind !== 'metric').map((o) => `${o.path.replace(/\/$/, '')}/curves.json`));
-}
-
-/** Where a search's runs keep their logs and per-epoch progress (project-relative). */
-function searchRunDir(name: string): string {
-  return `${RX_DIR}/tmp/runs/search/${name}`;
-}
-
-/** The last whole line of a progress file ({epoch, ...numbers}): the epoch and its numbers. */
-function lastEpoch(text: string): { epoch?: number; metrics?: Record<string, number> } {
-  const lines = text.split('\n');
-  lines.pop(); // the part after the last newline is being written, or empty
-  for (let i = lines.length - 1; i >= 0; i--) {
-    let rec: unknown;
-    try {
-      rec = JSON.parse(lines[i]!);
-    } catch {
-      continue;
-    }
-    if (rec === null || typeof rec !== 'object' || typeof (rec as { epoch?: unknown }).epoch !== 'number') continue;
-    const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(rec)) if (k !== 'epoch' && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
-    return { epoch: (rec as { epoch: number }).epoch, metrics };
-  }
-  return {};
-}
-
-/** The per-epoch metric from JSON lines ({epoch, KEY}) or a curves.json array; epochs 1.. in order, cut at the first gap. */
-export function curveOf(text: string | undefined, key: string): number[] | undefined {
-  if (text === undefined) return undefined;
-  let points: unknown[];
-  try {
-    const trimmed = text.trim();
-    points = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown[]) : trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
-  } catch {
-    // A line being written while read: the whole lines before it count.
-    const lines = text.split('\n');
-    lines.pop();
-    if (lines.length === 0) return undefined;
-    return curveOf(lines.join('\n') + '\n', key);
-  }
-  const byEpoch = new Map<number, number>();
-  for (const p of points) {
-    if (p === null || typeof p !== 'object') continue;
-    const { epoch, [key]: value } = p as Record<string, unknown>;
-    if (typeof epoch === 'number' && typeof value === 'number' && Number.isFinite(value)) byEpoch.set(epoch, value);
-  }
-  const out: number[] = [];
-  for (let e = 1; byEpoch.has(e); e++) out.push(byEpoch.get(e)!);
-  return out.length > 0 ? out : undefined;
 }
 
 /** The -S lines an experiment commit lists, so exp show and exp diff show a trial's values. */
