@@ -26,7 +26,7 @@ import { judge } from '../search/pruning.js';
 import { samplerSetFor } from '../search/samplers.js';
 import { driveSearch, earlierPartsSeconds, runsUnderWay, readLedgerFile, replaySchedule, checkHeader, type ReplayDifference, type ReplayResult, type RunRequest } from '../search/driver.js';
 import type { HeaderEvent, LedgerEvent } from '../search/ledger.js';
-import type { RunOutcome } from '../search/schedule.js';
+import type { RunOutcome } from '../search/outcome.js';
 import { meanCurve, summarise, type SearchSummary } from '../search/summary.js';
 import { journalText } from '../search/optuna-journal.js';
 import { curveFiles, curveOf, lastEpoch, searchRunDir } from './search-progress.js';

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { canonicalJson } from '../core/canonical.js';
 import { RxError, ExitCode, isErrno } from '../core/errors.js';
 import { encodeLine, isRunList, parseLedger, specMismatch, LedgerBrokenError, type LedgerEvent, type ParsedLedger, type HeaderEvent } from './ledger.js';
-import { Schedule, headerFor, type PendingRun, type RunOutcome, type SamplerSet, type ScheduleSpec } from './schedule.js';
+import { Schedule, headerFor, type PendingRun, type SamplerSet, type ScheduleSpec } from './schedule.js';
+import type { RunOutcome } from './outcome.js';
 
 /** One run to execute: a configuration on a seed, with its rung thresholds under pruning. */
 export type RunRequest = PendingRun;

@@ -11,7 +11,7 @@ import { summarise, type SearchSummary } from './summary.js';
 import { bestSoFar, describe, expectedMaxCurve, holm, mean, pairedDifferenceInterval, pairedTTest, probabilityOfImprovement, type Interval, type SeedStats } from './stats.js';
 import { interactions, pedAnova, type Interaction, type ParamImportance, type SensitivityAxis } from './importance.js';
 import { sensitivity } from './sensitivity.js';
-import { statsSeed } from './schedule.js';
+import { statsSeed } from './outcome.js';
 import { hash32 } from './rng.js';
 import { configKey } from './space.js';
 

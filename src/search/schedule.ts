@@ -4,16 +4,18 @@
 // is written just before suggestion m+K. So the ledger is one sequence whatever the timing of
 // the workers or the number of jobs up to K, and an interrupted search resumes at its last
 // line. Run, resume and replay all drive this one machine; it is pure (samplers are injected).
+// What a result or trial line says is src/search/outcome.ts's; phase bounds and spaces are
+// src/search/phase-space.ts's; this module owns the order of lines and the state between them.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical.js';
-import type { Config, Method, Param, Sampler, Space, Trial } from './types.js';
+import type { Config, Method, Sampler, Space, Trial } from './types.js';
 import type { SearchSpec } from './spec.js';
-import { isActive, snapNumeric, toInternal } from './space.js';
 import { LEDGER_FORMAT, isRunList, type HeaderEvent, type LedgerEvent, type PhaseEvent, type PrunePlan, type RaceEvent, type ResultEvent, type StartEvent, type StopEvent, type SuggestEvent, type TrialEvent, type EndEvent } from './ledger.js';
-import { bracketOf, judge, rungsOf, thresholdsFor, type RunRungs } from './pruning.js';
+import { bracketOf, rungsOf, thresholdsFor, type RunRungs } from './pruning.js';
 import { raceDecision, type RaceCandidate } from './racing.js';
 import { describe as describeSeeds } from './stats.js';
-import { hash32 } from './rng.js';
+import { curveRecord, resultLine, statsSeed, trialLine, type OutcomeLookup, type RunOutcome } from './outcome.js';
+import { clampToSpace, phaseIndex, phaseLine, phaseSpace } from './phase-space.js';
 
 /** What the schedule needs of a search spec: all of it but where it came from (tests build it directly). */
 export type ScheduleSpec = Pick<SearchSpec, 'name' | 'hash' | 'seed' | 'seeds' | 'parallel' | 'budget' | 'stop' | 'phases' | 'space' | 'racing' | 'pruning'> & {
@@ -29,23 +31,6 @@ export interface PendingRun {
   /** A racing run (an extra seed of a near-top contender): never pruned. */
   race?: boolean;
 }
-
-/** The seed of the bootstrap behind a trial's intervals: re-derivable from the ledger alone. */
-export function statsSeed(seed: number, trial: number): number {
-  return hash32(`${seed}/${trial}/bootstrap`);
-}
-
-/** A curve (epoch 1 first) as pruning reads it: epoch -> value. */
-export function curveRecord(curve: readonly number[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  curve.forEach((v, i) => (out[String(i + 1)] = v));
-  return out;
-}
-
-/** A finished run of one configuration on one seed, as the executor reports it: a result line's body. */
-export type RunOutcome = Omit<ResultEvent, 'type' | 'trial' | 'seed'>;
-
-export type OutcomeLookup = (trial: number, seed: number) => RunOutcome | undefined;
 
 export type NextStep = { event: LedgerEvent } | { wait: { trial: number; seed: number }[] } | { done: true };
 
@@ -85,32 +70,6 @@ export function headerFor(spec: ScheduleSpec, baseline: string, samplers: Sample
     baseline,
     objective: spec.objective,
   };
-}
-
-/** Bounds of a numeric parameter shrunk to `shrink` of its (internal-scale) range around a value. */
-export function shrinkBounds(p: Extract<Param, { type: 'float' | 'int' }>, around: number, shrink: number): [number, number] {
-  const L = toInternal(p, p.low);
-  const H = toInternal(p, p.high);
-  const w = (H - L) * shrink;
-  const c = toInternal(p, around);
-  let lo = Math.max(L, c - w / 2);
-  const hi = Math.min(H, lo + w);
-  lo = Math.max(L, hi - w);
-  let low = p.log ? Math.exp(lo) : lo;
-  let high = p.log ? Math.exp(hi) : hi;
-  if (p.type === 'int') {
-    low = p.low + Math.ceil((low - p.low) / p.step - 1e-9) * p.step;
-    high = p.low + Math.floor((high - p.low) / p.step + 1e-9) * p.step;
-    if (high <= low) {
-      // At least two values stay, so the phase still has something to choose.
-      high = Math.min(p.high, low + p.step);
-      low = Math.max(p.low, high - p.step);
-    }
-  } else {
-    low = Math.max(p.low, Math.min(low, around));
-    high = Math.min(p.high, Math.max(high, around));
-  }
-  return [low, high];
 }
 
 export class Schedule {
@@ -189,16 +148,6 @@ export class Schedule {
     return this.spec.objective.direction === 'maximize' ? a > b : a < b;
   }
 
-  private phaseOf(n: number): number {
-    let start = 0;
-    for (let i = 0; i < this.spec.phases.length; i++) {
-      const t = this.spec.phases[i]!.trials;
-      if (t === undefined || n < start + t) return i;
-      start += t;
-    }
-    return this.spec.phases.length - 1;
-  }
-
   /** A run that a time or CPU stop left unstarted: written as skipped, never run. */
   private skipped(trial: number, seed: number): boolean {
     const u = this.stopped?.under_way;
@@ -255,7 +204,7 @@ export class Schedule {
       if (options.running) return { event: this.spentStop(options.spent, options.running) };
       return { event: options.spent === 'time' ? { type: 'stop', reason: 'time', values: { seconds: this.spec.budget.timeSeconds ?? null } } : { type: 'stop', reason: 'cpu', values: { cpu_seconds: this.spec.budget.cpuSeconds ?? null } } };
     }
-    const phase = this.phaseOf(n);
+    const phase = phaseIndex(this.spec.phases, n);
     if (phase !== this.phase) return { event: this.phaseEvent(phase, n) };
     return { event: this.suggest(n) };
   }
@@ -275,28 +224,7 @@ export class Schedule {
 
   private summary(slot: Slot): TrialEvent {
     const results = this.spec.seeds.map((s) => slot.results.get(s)!);
-    const values = results.map((r) => (r.status === 'complete' && r.value !== undefined ? r.value : null));
-    const failed = results.some((r) => r.status === 'failed');
-    const pruned = !failed && results.some((r) => r.status === 'pruned');
-    const incomplete = !failed && !pruned && results.some((r) => r.status === 'skipped');
-    let incumbent = this.best ?? null;
-    const ev: TrialEvent = { type: 'trial', trial: slot.number, state: failed ? 'failed' : pruned ? 'pruned' : incomplete ? 'incomplete' : 'complete', values, incumbent };
-    if (incomplete) {
-      // Not compared: a configuration is judged on every seed of the spec.
-    } else if (pruned) {
-      // Censored at the smallest prune rung; every seed reached it (it passed or was pruned at or after it).
-      const step = Math.min(...results.filter((r) => r.status === 'pruned').map((r) => r.epoch!));
-      ev.step = step;
-      const at = results.map((r) => r.curve?.[step - 1]).filter((v): v is number => v !== undefined);
-      ev.value = at.reduce((a, b) => a + b, 0) / at.length;
-    } else if (!failed) {
-      const mean = (values as number[]).reduce((a, b) => a + b, 0) / values.length;
-      ev.value = mean;
-      ev.stats = describeSeeds(values as number[], { seed: statsSeed(this.spec.seed, slot.number) });
-      if (!incumbent || this.better(mean, incumbent.value)) incumbent = { trial: slot.number, value: mean };
-      ev.incumbent = incumbent;
-    }
-    return JSON.parse(JSON.stringify(ev)) as TrialEvent;
+    return trialLine(slot.number, results, this.best, this.spec.objective.direction, this.spec.seed);
   }
 
   /** The rung thresholds of trial n under pruning, from the trials its suggestion saw. */
@@ -317,44 +245,10 @@ export class Schedule {
     return JSON.parse(JSON.stringify({ bracket, rungs: rungsOf(pr, bracket), thresholds: thresholdsFor(pr, pr.direction, n, this.spec.seeds, runs) })) as PrunePlan;
   }
 
-  /**
-   * The result line of a run. Under pruning the schedule itself judges the run's curve against
-   * the thresholds of its start line, so a prune is re-derived on replay and a run that got
-   * past a rung it should have stopped at (or stopped without cause) is caught.
-   */
+  /** The result line of a run, judged against the thresholds of its trial's start line under pruning. */
   private resultFor(slot: Slot, seed: number, o: RunOutcome, race: boolean): ResultEvent {
-    const ev: ResultEvent = { type: 'result', trial: slot.number, seed, status: o.status, ref: o.ref };
-    const failed = (error: string): ResultEvent => {
-      const f: ResultEvent = { type: 'result', trial: slot.number, seed, status: 'failed', ref: o.ref };
-      if (o.exitCode !== undefined) f.exitCode = o.exitCode;
-      if (o.log !== undefined) f.log = o.log;
-      f.error = error;
-      return f;
-    };
-    if (o.status === 'failed') {
-      if (o.exitCode !== undefined) ev.exitCode = o.exitCode;
-      if (o.log !== undefined) ev.log = o.log;
-      if (o.error !== undefined) ev.error = o.error;
-      return ev;
-    }
-    const pr = this.spec.pruning;
-    if (pr && !race) {
-      const curve = o.curve;
-      if (!curve || curve.length === 0) return failed(`the run reported no per-epoch ${pr.metric}, which pruning compares at its rungs`);
-      const thresholds = slot.start?.prune?.thresholds.find((x) => x.seed === seed) ?? { seed, rungs: [] };
-      const verdict = judge(thresholds, pr.direction, curveRecord(curve), true);
-      if (verdict.pruned) {
-        const p: ResultEvent = { type: 'result', trial: slot.number, seed, status: 'pruned', ref: o.ref, value: verdict.value!, epoch: verdict.epoch!, curve: curve.slice(0, verdict.epoch!) };
-        if (verdict.threshold !== undefined) p.threshold = verdict.threshold;
-        return p;
-      }
-      if (o.status === 'pruned' || o.value === undefined) return failed(`the run stopped at epoch ${curve.length} though no rung pruned it`);
-    } else if (o.status === 'pruned' || o.value === undefined) return failed('the run stopped early without a value');
-    ev.status = 'complete';
-    ev.value = o.value;
-    if (o.metrics) ev.metrics = o.metrics;
-    if (o.curve) ev.curve = [...o.curve];
-    return ev;
+    const thresholds = slot.start?.prune?.thresholds.find((x) => x.seed === seed);
+    return resultLine(slot.number, seed, o, { ...(this.spec.pruning ? { pruning: this.spec.pruning } : {}), ...(thresholds ? { thresholds } : {}), race });
   }
 
   /**
@@ -424,48 +318,8 @@ export class Schedule {
   }
 
   private phaseEvent(phase: number, n: number): PhaseEvent {
-    const p = this.spec.phases[phase]!;
-    const ev: PhaseEvent = { type: 'phase', phase, method: p.method, trial: n };
-    if (p.options) ev.options = p.options;
-    if (p.refine) {
-      const bounds: Record<string, [number, number]> = {};
-      const inc = this.best ? this.slots[this.best.trial]!.config : undefined;
-      for (const q of this.spec.space.params) {
-        if (q.type !== 'float' && q.type !== 'int') continue;
-        const v = inc?.[q.name];
-        bounds[q.name] = typeof v === 'number' ? shrinkBounds(q, v, p.refine.shrink) : [q.low, q.high];
-      }
-      ev.refine = { shrink: p.refine.shrink, incumbent: this.best?.trial ?? null, bounds };
-    }
-    return ev;
-  }
-
-  /** The space of a phase: the spec's, with a refinement's bounds. */
-  private spaceFor(ev: PhaseEvent): Space {
-    if (!ev.refine) return this.spec.space;
-    const bounds = ev.refine.bounds;
-    return {
-      params: this.spec.space.params.map((q) => {
-        const b = bounds[q.name];
-        if (!b || (q.type !== 'float' && q.type !== 'int')) return q;
-        const { grid, ...rest } = q;
-        const kept = grid?.filter((g) => g >= b[0] && g <= b[1]);
-        return kept && kept.length > 0 ? { ...rest, low: b[0], high: b[1], grid: kept } : { ...rest, low: b[0], high: b[1] };
-      }),
-    };
-  }
-
-  /** A configuration seen through the phase's space: numbers clamped into its bounds. */
-  private clamp(config: Config): Config {
-    const out: Config = {};
-    for (const q of this.phaseSpace.params) {
-      const v = config[q.name];
-      if (v === undefined || !isActive(q, out)) continue;
-      if ((q.type === 'float' || q.type === 'int') && typeof v === 'number') {
-        out[q.name] = v < q.low || v > q.high ? snapNumeric(q, toInternal(q, Math.min(q.high, Math.max(q.low, v)))) : v;
-      } else out[q.name] = v;
-    }
-    return out;
+    const incumbent = this.best ? { trial: this.best.trial, config: this.slots[this.best.trial]!.config } : undefined;
+    return phaseLine(this.spec.phases, this.spec.space, phase, n, incumbent);
   }
 
   private suggest(n: number): SuggestEvent | StopEvent {
@@ -474,7 +328,7 @@ export class Schedule {
     const trials: Trial[] = [];
     for (let m = 0; m < n; m++) {
       const slot = this.slots[m]!;
-      const config = this.clamp(slot.config);
+      const config = clampToSpace(this.phaseSpace, slot.config);
       if (m < history) {
         const s = slot.summary!;
         if (s.state === 'complete') trials.push({ number: m, config, state: 'complete', value: this.loss(s.value!) });
@@ -510,7 +364,7 @@ export class Schedule {
         throw new Error('a second header');
       case 'phase':
         this.phase = event.phase;
-        this.phaseSpace = this.spaceFor(event);
+        this.phaseSpace = phaseSpace(this.spec.space, event);
         break;
       case 'suggest':
         if (event.trial !== this.slots.length) throw new Error(`suggestion for trial ${event.trial} where ${this.slots.length} was next`);
