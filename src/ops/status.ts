@@ -9,7 +9,7 @@ import { openProject, type Project } from '../store/project.js';
 import { StatCache } from '../store/stat-cache.js';
 import { hashProgress, type HashWork } from '../store/hash-progress.js';
 import { findPointers, readPointer, targetOfPointer, type Pointer, type PointerRef } from '../store/pointer.js';
-import { evaluateTarget, readDirManifest } from '../store/tracked.js';
+import { evaluateTarget, readDirManifest, summarizeTarget } from '../store/tracked.js';
 import { managedIgnores } from '../git/ignore.js';
 import { resolvePointerTargets } from '../store/pointer-targets.js';
 import { cacheFromScan, type WorkspaceFile } from '../store/workspace.js';
@@ -113,26 +113,26 @@ async function statusOf(project: Project, statCache: StatCache, ref: PointerRef,
   const pointer = await readPointer(project.root, ref.pointerRel, project.parsed);
   const targetRel = targetOfPointer(ref.pointerRel, pointer);
   const base = { path: targetRel, pointer: ref.pointerRel, hash: pointer.hash };
-  const state = await evaluateTarget(project, statCache, targetRel, work, { fileHashes: false });
-  if (state.currentHash === undefined) {
+  const target = await summarizeTarget(project, statCache, targetRel, work);
+  if (target.currentHash === undefined) {
     const missing = await missingObjectCount(project, pointer, false);
     return missing > 0 ? { ...base, state: 'missing-workspace', missingObjects: missing } : { ...base, state: 'missing-workspace' };
   }
-  if (state.currentHash !== pointer.hash || (pointer.type === 'file' && (pointer.mode ?? '644') !== state.scan.files[0]?.mode)) {
+  // Per-file hashes, for the rare answers that need them (the summary vouched without any).
+  const scanned = async () => (target.state ?? (await evaluateTarget(project, statCache, targetRel, work))).scan;
+  if (target.currentHash !== pointer.hash || (pointer.type === 'file' && (pointer.mode ?? '644') !== target.mode)) {
     const entry: StatusEntry = { ...base, state: 'modified' };
-    if (pointer.type === 'dir' && state.scan.kind === 'dir') {
-      // The summary vouched for the whole directory without per-file hashes: fetch them now.
-      const files = state.scan.files.some((f) => f.hash === undefined) ? (await evaluateTarget(project, statCache, targetRel, work)).scan.files : state.scan.files;
-      const changes = await dirChanges(project, pointer, files);
+    if (pointer.type === 'dir' && target.kind === 'dir') {
+      const changes = await dirChanges(project, pointer, (await scanned()).files);
       if (changes) entry.changes = changes;
     }
     return entry;
   }
   // Unchanged content: every entry object is checked unless the stat cache vouched for it.
-  const missing = await missingObjectCount(project, pointer, !state.vouched);
+  const missing = await missingObjectCount(project, pointer, !target.vouched);
   if (missing === 0) return { ...base, state: 'unchanged' };
   // Keep the file hashes but withdraw the vouching, so the next status checks the store again.
-  await statCache.save(targetRel, cacheFromScan(state.scan, undefined));
+  await statCache.save(targetRel, cacheFromScan(await scanned(), undefined));
   return { ...base, state: 'missing-store', missingObjects: missing };
 }
 

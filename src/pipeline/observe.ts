@@ -3,7 +3,7 @@
 // hashing; or in a commit's tree, from its blobs.
 import type { Project } from '../store/project.js';
 import type { StatCache } from '../store/stat-cache.js';
-import { evaluateTarget } from '../store/tracked.js';
+import { summarizeTarget } from '../store/tracked.js';
 import type { HashWork } from '../store/hash-progress.js';
 import { dirManifestOf, type DirEntry } from '../store/workspace.js';
 import { hashBytes, type HashAlgorithm } from '../store/hash.js';
@@ -12,11 +12,10 @@ import { UsageError } from '../core/errors.js';
 import type { LockFileEntry } from './lock.js';
 
 export async function observePath(project: Project, statCache: StatCache, rel: string, work?: HashWork): Promise<LockFileEntry | undefined> {
-  const state = await evaluateTarget(project, statCache, rel, work, { fileHashes: false });
-  if (state.currentHash === undefined) return undefined;
-  const size = state.scan.files.reduce((s, f) => s + f.size, 0);
-  const entry: LockFileEntry = { path: rel, hash: state.currentHash, size, nfiles: state.scan.files.length };
-  if (state.scan.kind === 'dir') entry.type = 'dir';
+  const target = await summarizeTarget(project, statCache, rel, work);
+  if (target.currentHash === undefined) return undefined;
+  const entry: LockFileEntry = { path: rel, hash: target.currentHash, size: target.size, nfiles: target.nfiles };
+  if (target.kind === 'dir') entry.type = 'dir';
   return entry;
 }
 

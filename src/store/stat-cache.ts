@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic.js';
 import { advisoryWrite } from '../core/errors.js';
+import { compareStrings } from '../core/canonical.js';
 
 export function statKey(st: Stats): string {
   // The exec bit is part of what rx tracks. ctime is in the key because an edit whose mtime
@@ -17,21 +18,82 @@ export function statKey(st: Stats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${exec}`;
 }
 
-/** A digest of (path, stat key) pairs in order: equal digests mean nothing was touched. */
-export function statDigest(entries: Iterable<[string, string]>): string {
-  const h = createHash('sha256');
-  // Fed in batches: one update per entry made hashing 100k entries a tenth of status.
-  let batch = '';
-  for (const [rel, key] of entries) {
-    batch += `${rel}\0${key}\n`;
-    if (batch.length > 65536) {
-      h.update(batch);
-      batch = '';
-    }
+/**
+ * A digest of (path, stat key) pairs in path order: equal digests mean nothing was touched.
+ * Fed either with stats (a walk that makes no key strings and keeps no per-file objects:
+ * those cost a no-op status of 100k files a third of its time) or with saved keys, parsed
+ * back to the very same numbers (a number's shortest decimal form reads back to the same
+ * double), so a fresh walk can be checked against the summary of the last save.
+ */
+export class StatDigest {
+  private readonly paths = createHash('sha256');
+  private readonly stats = createHash('sha256');
+  private batch = '';
+  private readonly buf = new Float64Array(6 * 4096);
+  private used = 0;
+  count = 0;
+  size = 0;
+
+  addStats(rel: string, st: Stats): void {
+    this.push(rel, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs, (st.mode & 0o111) !== 0 ? 1 : 0);
   }
-  h.update(batch);
-  return h.digest('hex');
+
+  /** A key made by statKey. */
+  addKey(rel: string, key: string): void {
+    const p = key.split(':');
+    this.push(rel, Number(p[0]), Number(p[1]), Number(p[2]), Number(p[3]), Number(p[4]), p[5] === 'x' ? 1 : 0);
+  }
+
+  private push(rel: string, dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number, exec: number): void {
+    // Paths are separated by NUL, which no file name contains.
+    this.batch += rel + '\0';
+    if (this.batch.length > 65536) {
+      this.paths.update(this.batch);
+      this.batch = '';
+    }
+    const b = this.buf;
+    let i = this.used;
+    b[i++] = dev;
+    b[i++] = ino;
+    b[i++] = size;
+    b[i++] = mtimeMs;
+    b[i++] = ctimeMs;
+    b[i++] = exec;
+    this.used = i;
+    if (i === b.length) this.flushStats();
+    this.count += 1;
+    this.size += size;
+  }
+
+  private flushStats(): void {
+    this.stats.update(new Uint8Array(this.buf.buffer, 0, this.used * 8));
+    this.used = 0;
+  }
+
+  /** The digest of everything added; call once. */
+  digest(): string {
+    this.paths.update(this.batch);
+    this.flushStats();
+    return createHash('sha256').update(`${this.count}\n${this.paths.digest('hex')}\n${this.stats.digest('hex')}`).digest('hex');
+  }
 }
+
+/** The digest of (path, stat key) pairs given in path order. */
+export function statDigest(entries: Iterable<[string, string]>): string {
+  const d = new StatDigest();
+  for (const [rel, key] of entries) d.addKey(rel, key);
+  return d.digest();
+}
+
+/** What the last save of a target's cache says of the whole target. */
+export interface CacheSummary {
+  targetHash: string;
+  digest: string;
+  count: number;
+}
+
+// 4: the digest of StatDigest (3 hashed the key strings).
+const SUMMARY_VERSION = 4;
 
 export interface TargetCache {
   /** rel path within the target ('' for a single file) -> [stat key, hash] */
@@ -69,10 +131,10 @@ export class StatCache {
    * The small summary saved beside the full cache: when a fresh scan has the same digest,
    * the target is unchanged and the full cache (megabytes for 100k files) is never parsed.
    */
-  async loadSummary(target: string): Promise<{ targetHash: string; digest: string; count: number } | undefined> {
+  async loadSummary(target: string): Promise<CacheSummary | undefined> {
     try {
-      const s = JSON.parse(await fsp.readFile(this.fileFor(target, '.summary.json'), 'utf8')) as { v: number; path: string; algo: string; targetHash: string; digest: string; count: number };
-      return s.v === 3 && s.path === target && s.algo === this.algo ? s : undefined;
+      const s = JSON.parse(await fsp.readFile(this.fileFor(target, '.summary.json'), 'utf8')) as CacheSummary & { v: number; path: string; algo: string };
+      return s.v === SUMMARY_VERSION && s.path === target && s.algo === this.algo ? s : undefined;
     } catch {
       return undefined;
     }
@@ -106,11 +168,28 @@ export class StatCache {
       const summaryFile = this.fileFor(target, '.summary.json');
       await fsp.rm(summaryFile, { force: true });
       await writeFileAtomic(this.fileFor(target), JSON.stringify(data), { durable: false });
-      if (cache.targetHash !== undefined && cache.files.size > 0) {
-        const digest = statDigest([...cache.files].map(([rel, [key]]) => [rel, key]));
-        const summary = { v: 3, path: target, algo: this.algo, targetHash: cache.targetHash, digest, count: cache.files.size };
-        await writeFileAtomic(summaryFile, JSON.stringify(summary), { durable: false });
-      }
+      await this.writeSummary(target, cache);
     });
+  }
+
+  /**
+   * Writes the summary of a cache already on disk that vouches for its whole target (a
+   * cache saved by an rx whose summaries were of another version has none).
+   */
+  async saveSummary(target: string, cache: TargetCache): Promise<void> {
+    if (this.readOnly) return;
+    await advisoryWrite(async () => {
+      await fsp.mkdir(this.dir, { recursive: true });
+      await this.writeSummary(target, cache);
+    });
+  }
+
+  private async writeSummary(target: string, cache: TargetCache): Promise<void> {
+    if (cache.targetHash === undefined || cache.files.size === 0) return;
+    // In path order, as a walk meets them, whatever order the map was filled in.
+    const rels = [...cache.files.keys()].sort(compareStrings);
+    const digest = statDigest(rels.map((rel) => [rel, cache.files.get(rel)![0]]));
+    const summary = { v: SUMMARY_VERSION, path: target, algo: this.algo, targetHash: cache.targetHash, digest, count: cache.files.size };
+    await writeFileAtomic(this.fileFor(target, '.summary.json'), JSON.stringify(summary), { durable: false });
   }
 }

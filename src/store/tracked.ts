@@ -5,10 +5,11 @@ import { absPath, unsafePathReason, UnsafePathError } from '../core/paths.js';
 import { parseJsonValidated } from '../schema/validate.js';
 import { dirManifestSchema } from '../schema/files.js';
 import type { Project } from './project.js';
-import { statDigest, type StatCache } from './stat-cache.js';
-import { scanPath, scanMatchesCache, applyStatCache, hashMissing, targetHashOf, cacheFromScan, type Scan, type DirManifest } from './workspace.js';
+import type { StatCache } from './stat-cache.js';
+import { digestDir, scanPath, scanMatchesCache, applyStatCache, hashMissing, targetHashOf, cacheFromScan, type Scan, type DirManifest } from './workspace.js';
 import type { ObjectStore } from './objects.js';
 import type { HashWork } from './hash-progress.js';
+import type { FileMode } from './link-strategy.js';
 
 export interface TargetState {
   scan: Scan;
@@ -20,22 +21,9 @@ export interface TargetState {
   vouched: boolean;
 }
 
-export async function evaluateTarget(
-  project: Project,
-  statCache: StatCache,
-  targetRel: string,
-  work?: HashWork,
-  options: { fileHashes?: boolean } = {},
-): Promise<TargetState> {
+export async function evaluateTarget(project: Project, statCache: StatCache, targetRel: string, work?: HashWork): Promise<TargetState> {
   const scan = scanPath(absPath(project.root, targetRel), targetRel);
   if (scan.kind === 'missing') return { scan, currentHash: undefined, hashed: 0, vouched: false };
-  if (options.fileHashes === false) {
-    // Callers that only need the target's hash skip the full cache when the summary matches.
-    const summary = await statCache.loadSummary(targetRel);
-    if (summary && summary.count === scan.files.length && summary.digest === statDigest(scan.files.map((f) => [f.rel, f.key]))) {
-      return { scan, currentHash: summary.targetHash, hashed: 0, vouched: true };
-    }
-  }
   const cache = await statCache.load(targetRel);
   if (scanMatchesCache(scan, cache)) {
     applyStatCache(scan, cache);
@@ -47,6 +35,47 @@ export async function evaluateTarget(
   const currentHash = await targetHashOf(scan, project.algo);
   await statCache.save(targetRel, cacheFromScan(scan, currentHash));
   return { scan, currentHash, hashed: todo.length, vouched: false };
+}
+
+/** What callers that need only a target's hash, size and file count learn of it. */
+export interface TargetSummary {
+  kind: Scan['kind'];
+  currentHash: string | undefined;
+  nfiles: number;
+  size: number;
+  /** A single file's mode. */
+  mode?: FileMode;
+  vouched: boolean;
+  /** The full evaluation, when one was made (anything but a directory the summary vouched for). */
+  state?: TargetState;
+}
+
+/**
+ * A target's hash without per-file hashes: a directory whose walk matches the digest its
+ * last stat-cache save recorded is vouched for without building a scan or parsing the
+ * full cache (megabytes for 100k files); anything else is evaluated in full.
+ */
+export async function summarizeTarget(project: Project, statCache: StatCache, targetRel: string, work?: HashWork): Promise<TargetSummary> {
+  const summary = await statCache.loadSummary(targetRel);
+  if (summary) {
+    const walked = digestDir(absPath(project.root, targetRel));
+    if (walked && walked.count === summary.count && walked.digest() === summary.digest) {
+      return { kind: 'dir', currentHash: summary.targetHash, nfiles: walked.count, size: walked.size, vouched: true };
+    }
+  }
+  const state = await evaluateTarget(project, statCache, targetRel, work);
+  const { scan } = state;
+  // The full cache vouched but no summary did (none saved yet, or of an older rx): save one.
+  if (state.vouched && scan.kind === 'dir') await statCache.saveSummary(targetRel, cacheFromScan(scan, state.currentHash));
+  return {
+    kind: scan.kind,
+    currentHash: state.currentHash,
+    nfiles: scan.files.length,
+    size: scan.files.reduce((s, f) => s + f.size, 0),
+    ...(scan.kind === 'file' ? { mode: scan.files[0].mode } : {}),
+    vouched: state.vouched,
+    state,
+  };
 }
 
 /**

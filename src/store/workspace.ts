@@ -5,7 +5,7 @@ import { readdirSync, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, isErrno } from '../core/errors.js';
 import { canonicalJson, compareStrings } from '../core/canonical.js';
-import { statKey, type TargetCache } from './stat-cache.js';
+import { statKey, StatDigest, type TargetCache } from './stat-cache.js';
 import { hashFiles } from './hash-pool.js';
 import { hashBytes, type HashAlgorithm } from './hash.js';
 import type { FileMode } from './link-strategy.js';
@@ -64,6 +64,41 @@ export function scanPath(abs: string, display: string): Scan {
   walk(abs, '');
   files.sort((a, b) => compareStrings(a.rel, b.rel));
   return { kind: 'dir', files };
+}
+
+/**
+ * The stat digest of a directory's files, walked in the order scanPath sorts them (each
+ * directory's names sorted with a '/' after subdirectories' names, which orders them as
+ * their full paths would be), keeping nothing per file: how a no-op status checks 100k
+ * files at about the cost of a bare lstat loop. Undefined when the path is not a directory
+ * or holds something rx does not track (scanPath then says what).
+ */
+export function digestDir(abs: string): StatDigest | undefined {
+  try {
+    if (!lstatSync(abs).isDirectory()) return undefined;
+  } catch {
+    return undefined;
+  }
+  const d = new StatDigest();
+  const walk = (dirAbs: string, dirRel: string): boolean => {
+    const ents = readdirSync(dirAbs, { withFileTypes: true });
+    const order = ents.map((e) => ({ e, k: e.isDirectory() ? e.name + '/' : e.name }));
+    order.sort((a, b) => compareStrings(a.k, b.k));
+    for (const { e } of order) {
+      const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
+      const childAbs = dirAbs + path.sep + e.name;
+      if (e.isDirectory()) {
+        if (!walk(childAbs, rel)) return false;
+      } else if (e.isFile()) d.addStats(rel, lstatSync(childAbs));
+      else return false;
+    }
+    return true;
+  };
+  try {
+    return walk(abs, '') ? d : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Fills hashes from the cache where the stat key matches; returns the files still unhashed. */

@@ -5,10 +5,11 @@
 // some FUSE and network mounts do not keep it. Sub-millisecond moves count (same-second edits).
 // Reading a file (atime) must not change the key, or every scan would re-hash everything.
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync, statSync, chmodSync, readFileSync, type Stats } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, statSync, chmodSync, readFileSync, mkdirSync, symlinkSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { statKey, statDigest } from '../../src/store/stat-cache.js';
+import { statKey, statDigest, StatDigest } from '../../src/store/stat-cache.js';
+import { digestDir, scanPath } from '../../src/store/workspace.js';
 
 function fileStats(t: { teardown(fn: () => void): void }): { file: string; st: Stats } {
   const dir = mkdtempSync(path.join(tmpdir(), 'rx-stat-'));
@@ -54,9 +55,49 @@ t.test('on disk: an in-place edit of the same size moves the key, reading the fi
 });
 
 t.test('the digest covers paths and keys in order', async (t) => {
-  const a = statDigest([['a', 'k1'], ['b', 'k2']]);
-  t.equal(statDigest([['a', 'k1'], ['b', 'k2']]), a);
-  t.not(statDigest([['a', 'k1'], ['b', 'k3']]), a, 'a key');
-  t.not(statDigest([['a', 'k1'], ['c', 'k2']]), a, 'a path');
-  t.not(statDigest([['a', 'k1']]), a, 'an entry fewer');
+  const k1 = '2049:12:7:1764686000123.4567:1764686000123.4567:-';
+  const k2 = '2049:13:7:1764686000123.4567:1764686000123.4567:x';
+  const a = statDigest([['a', k1], ['b', k2]]);
+  t.equal(statDigest([['a', k1], ['b', k2]]), a);
+  t.not(statDigest([['a', k1], ['b', k2.replace(':x', ':-')]]), a, 'a key');
+  t.not(statDigest([['a', k1], ['b', k2.replace('123.4567:x', '123.4577:x')]]), a, 'a key by a microsecond');
+  t.not(statDigest([['a', k1], ['c', k2]]), a, 'a path');
+  t.not(statDigest([['a', k1]]), a, 'an entry fewer');
+  t.not(statDigest([['b', k1], ['a', k2]]), statDigest([['a', k2], ['b', k1]]), 'the order counts');
+});
+
+t.test('a digest fed with stats equals the one fed with their keys', async (t) => {
+  const { st } = fileStats(t);
+  const exec = moved(st, { mode: st.mode | 0o111, mtimeMs: st.mtimeMs + 0.000123 });
+  const fed = new StatDigest();
+  fed.addStats('a', st);
+  fed.addStats('b/c', exec);
+  t.equal(fed.digest(), statDigest([['a', statKey(st)], ['b/c', statKey(exec)]]));
+  t.equal(fed.count, 2);
+  t.equal(fed.size, st.size * 2);
+  t.not(statDigest([['a', statKey(exec)], ['b/c', statKey(st)]]), statDigest([['a', statKey(st)], ['b/c', statKey(exec)]]), 'keys swapped between paths');
+});
+
+t.test('digestDir walks in the order scanPath sorts, without keeping per-file entries', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rx-digest-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Names around '/': a-b and a.b sort before a/x as full paths; a directory a before file a0.
+  const files = ['a/x', 'a/y/z', 'a-b', 'a.b/c', 'a0', 'A', 'b b', 'é/1', 'z', '#h', 'a/y-1', 'a/y.z/q'];
+  for (const f of files) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    writeFileSync(path.join(dir, f), f);
+  }
+  chmodSync(path.join(dir, 'z'), 0o755);
+  const scan = scanPath(dir, 'd');
+  const walked = digestDir(dir);
+  t.ok(walked);
+  t.equal(walked!.count, files.length);
+  t.equal(walked!.size, files.reduce((s, f) => s + Buffer.byteLength(f), 0));
+  t.equal(walked!.digest(), statDigest(scan.files.map((f) => [f.rel, f.key])), 'the same digest as the sorted scan');
+  writeFileSync(path.join(dir, 'a-b'), 'A-B');
+  t.not(digestDir(dir)!.digest(), statDigest(scan.files.map((f) => [f.rel, f.key])), 'a same-size edit moves it');
+  t.equal(digestDir(path.join(dir, 'z')), undefined, 'a file is not a directory');
+  t.equal(digestDir(path.join(dir, 'missing')), undefined, 'nor is a missing path');
+  symlinkSync('z', path.join(dir, 'a', 'link'));
+  t.equal(digestDir(dir), undefined, 'a symbolic link inside leaves it to scanPath, which names it');
 });
