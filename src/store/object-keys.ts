@@ -56,15 +56,18 @@ export class ObjectKeys {
 
   async get(hash: string): Promise<string | undefined> {
     const { bucket, rest } = this.locate(hash);
+    // Changes not yet saved win over what was read; a removal is null.
+    const changed = this.changes.get(bucket)?.get(rest);
+    if (changed !== undefined) return changed ?? undefined;
     return (await this.bucket(bucket)).get(rest);
   }
 
+  // Only the change is kept (no promise per record: an add of 100k new objects made 100k of them).
   private record(hash: string, key: string | null): void {
     const { bucket, rest } = this.locate(hash);
     let c = this.changes.get(bucket);
     if (!c) this.changes.set(bucket, (c = new Map()));
     c.set(rest, key);
-    void this.bucket(bucket).then((b) => (key === null ? b.delete(rest) : b.set(rest, key)));
   }
 
   set(hash: string, key: string): void {
@@ -95,6 +98,8 @@ export class ObjectKeys {
         await fsp.mkdir(path.dirname(file), { recursive: true });
         await writeFileAtomic(file, JSON.stringify(Object.fromEntries(current)), { durable: false });
       });
+      // What was read of the bucket is now the merged bucket.
+      if (this.buckets.has(bucket)) this.buckets.set(bucket, Promise.resolve(current));
     }
   }
 }

@@ -30,7 +30,7 @@ export class ObjectStore {
   readonly quarantineDir: string;
   private readonly tmpDir: string;
   private readonly links = new LinkStrategy();
-  private readonly syncs = new PendingSyncs();
+  private readonly syncs = new PendingSyncs((hash) => this.objectPath(hash));
   private rehashBuffer: Buffer | undefined;
   private tmpReady = false;
   private readonly keys: ObjectKeys;
@@ -117,7 +117,7 @@ export class ObjectStore {
       await fsp.mkdir(path.dirname(dest), { recursive: true });
       await fsp.rename(tmp, dest);
     }
-    this.syncs.add(dest);
+    this.syncs.add(hash);
     this.remember(hash, await fsp.lstat(dest, { bigint: true }));
   }
 
@@ -232,7 +232,7 @@ export class ObjectStore {
     const big: number[] = [];
     files.forEach((f, i) => (f.size >= BIG_FILE ? big : small).push(i));
     const record = (hash: string, key: string | undefined) => {
-      this.syncs.add(this.objectPath(hash));
+      this.syncs.add(hash);
       if (key) this.keys.set(hash, key);
     };
     if (small.length > 0) {
@@ -295,7 +295,7 @@ export class ObjectStore {
         mkdirSync(path.dirname(dest), { recursive: true });
         linkSync(src, dest);
       }
-      this.syncs.add(dest);
+      this.syncs.add(hash);
       this.remember(hash, lstatSync(dest, { bigint: true }));
       return 'relinked';
     } catch (err) {

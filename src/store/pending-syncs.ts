@@ -10,21 +10,24 @@ import { fsyncDir } from '../core/atomic.js';
 const execFileP = promisify(execFile);
 
 export class PendingSyncs {
+  /** Objects by hash: their paths are only made when syncfs is unavailable. */
   private pending: string[] = [];
 
-  add(file: string): void {
-    this.pending.push(file);
+  constructor(private readonly pathOf: (hash: string) => string) {}
+
+  add(hash: string): void {
+    this.pending.push(hash);
   }
 
-  /** Syncs every file added since the last call, on the filesystem holding dir. */
+  /** Syncs every object added since the last call, on the filesystem holding dir. */
   async flush(dir: string): Promise<void> {
     const pending = this.pending;
     this.pending = [];
-    if (pending.length > 0) await syncObjects(dir, pending);
+    if (pending.length > 0) await syncObjects(dir, pending, this.pathOf);
   }
 }
 
-async function syncObjects(dir: string, pending: string[]): Promise<void> {
+async function syncObjects(dir: string, hashes: string[], pathOf: (hash: string) => string): Promise<void> {
   try {
     await execFileP('sync', ['-f', dir]);
     return;
@@ -32,7 +35,8 @@ async function syncObjects(dir: string, pending: string[]): Promise<void> {
     // no coreutils sync -f: per-file fsync below
   }
   const dirs = new Set<string>();
-  for (const file of pending) {
+  for (const hash of hashes) {
+    const file = pathOf(hash);
     const fh = await fsp.open(file, 'r');
     try {
       await fh.sync();
