@@ -60,14 +60,16 @@ export interface AtomicWriteOptions {
   durable?: boolean;
 }
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+/** data: the bytes, or chunks written in turn (a large file never held as one string). */
+export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(file);
   const tmp = tempNameIn(dir, path.basename(file));
   const durable = options.durable ?? true;
   const fh = await fsp.open(tmp, 'w', options.mode ?? 0o644);
   try {
     try {
-      await fh.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
+      else for (const chunk of data) await fh.write(chunk);
       if (durable) await fh.sync();
     } finally {
       await fh.close();

@@ -110,6 +110,27 @@ interface CacheFile {
   files: [string, string, string][];
 }
 
+/** A CacheFile's JSON in chunks of a few thousand entries (100k files make 15 MB). */
+function* cacheFileChunks(head: Omit<CacheFile, 'files'>, files: Map<string, [string, string]>): Generator<string> {
+  const opening = JSON.stringify({ ...head, files: [] });
+  yield opening.slice(0, -2); // ends with "files":[
+  let batch: [string, string, string][] = [];
+  let first = true;
+  const out = () => {
+    const text = JSON.stringify(batch).slice(1, -1);
+    const chunk = first ? text : ',' + text;
+    first = false;
+    batch = [];
+    return chunk;
+  };
+  for (const [rel, [key, hash]] of files) {
+    batch.push([rel, key, hash]);
+    if (batch.length === 4096) yield out();
+  }
+  if (batch.length > 0) yield out();
+  yield ']}';
+}
+
 export class StatCache {
   private readonly dir: string;
   private readonly algo: string;
@@ -154,20 +175,14 @@ export class StatCache {
 
   async save(target: string, cache: TargetCache): Promise<void> {
     if (this.readOnly) return;
-    const data: CacheFile = {
-      v: 3,
-      path: target,
-      algo: this.algo,
-      targetHash: cache.targetHash,
-      files: [...cache.files].map(([rel, [key, hash]]) => [rel, key, hash]),
-    };
+    const head: Omit<CacheFile, 'files'> = { v: 3, path: target, algo: this.algo, targetHash: cache.targetHash };
     // Only a cache: a read-only or full .rx/tmp makes the next run hash again, nothing more.
     await advisoryWrite(async () => {
       await fsp.mkdir(this.dir, { recursive: true });
       // The summary goes first and is removed when stale, so it never vouches for another cache.
       const summaryFile = this.fileFor(target, '.summary.json');
       await fsp.rm(summaryFile, { force: true });
-      await writeFileAtomic(this.fileFor(target), JSON.stringify(data), { durable: false });
+      await writeFileAtomic(this.fileFor(target), cacheFileChunks(head, cache.files), { durable: false });
       await this.writeSummary(target, cache);
     });
   }

@@ -4,7 +4,7 @@
 import { readdirSync, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, isErrno } from '../core/errors.js';
-import { canonicalJson, compareStrings } from '../core/canonical.js';
+import { compareStrings } from '../core/canonical.js';
 import { statKey, StatDigest, type TargetCache } from './stat-cache.js';
 import { hashFiles } from './hash-pool.js';
 import { hashBytes, type HashAlgorithm } from './hash.js';
@@ -143,15 +143,29 @@ export interface DirManifest {
 }
 
 /** The canonical bytes of a directory manifest and the hash that names the directory. */
-export async function dirManifestFor(files: WorkspaceFile[], algo: HashAlgorithm): Promise<{ text: string; hash: string; manifest: DirManifest }> {
-  return dirManifestOf(files.map((f) => ({ path: f.rel, hash: f.hash!, size: f.size, mode: f.mode })), algo);
+export async function dirManifestFor(files: WorkspaceFile[], algo: HashAlgorithm): Promise<{ text: string; hash: string }> {
+  const text = manifestText(files.length, (i) => files[i]!.rel, (i) => files[i]!);
+  return { text, hash: await hashBytes(algo, text) };
 }
 
 /** The same for entries known without a workspace (files of a commit); sorted by path. */
-export async function dirManifestOf(entries: DirEntry[], algo: HashAlgorithm): Promise<{ text: string; hash: string; manifest: DirManifest }> {
-  const manifest: DirManifest = { schema: 1, entries };
-  const text = canonicalJson(manifest);
-  return { text, hash: await hashBytes(algo, text), manifest };
+export async function dirManifestOf(entries: DirEntry[], algo: HashAlgorithm): Promise<{ text: string; hash: string }> {
+  const text = manifestText(entries.length, (i) => entries[i]!.path, (i) => entries[i]!);
+  return { text, hash: await hashBytes(algo, text) };
+}
+
+/**
+ * canonicalJson of { schema: 1, entries } (the schema's four members per entry, keys sorted),
+ * written entry by entry: the same bytes without a sorted copy of 100k entry objects.
+ */
+export function manifestText(count: number, pathAt: (i: number) => string, at: (i: number) => { hash?: string; size: number; mode: FileMode }): string {
+  const parts: string[] = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const e = at(i);
+    if (e.hash === undefined) throw new Error(`manifest entry ${pathAt(i)} has no hash`);
+    parts[i] = `{"hash":${JSON.stringify(e.hash)},"mode":${JSON.stringify(e.mode)},"path":${JSON.stringify(pathAt(i))},"size":${JSON.stringify(e.size)}}`;
+  }
+  return `{"entries":[${parts.join(',')}],"schema":1}`;
 }
 
 export function cacheFromScan(scan: Scan, targetHash: string | undefined): TargetCache {

@@ -8,7 +8,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync, statSync, chmodSync, readFileSync, mkdirSync, symlinkSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { statKey, statDigest, StatDigest } from '../../src/store/stat-cache.js';
+import { statKey, statDigest, StatDigest, StatCache } from '../../src/store/stat-cache.js';
 import { digestDir, scanPath } from '../../src/store/workspace.js';
 
 function fileStats(t: { teardown(fn: () => void): void }): { file: string; st: Stats } {
@@ -100,4 +100,18 @@ t.test('digestDir walks in the order scanPath sorts, without keeping per-file en
   t.equal(digestDir(path.join(dir, 'missing')), undefined, 'nor is a missing path');
   symlinkSync('z', path.join(dir, 'a', 'link'));
   t.equal(digestDir(dir), undefined, 'a symbolic link inside leaves it to scanPath, which names it');
+});
+
+t.test('a saved cache loads back as it was, in one chunk or several', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rx-cache-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const cache = new StatCache(dir, 'sha256');
+  for (const n of [0, 1, 4096, 9000]) {
+    const files = new Map<string, [string, string]>();
+    for (let i = 0; i < n; i++) files.set(`d${i % 7}/"f"\n${i}`, [`1:${i}:3:1764686000123.4567:1764686000123.4567:-`, `sha256:${i.toString(16).padStart(64, '0')}`]);
+    await cache.save(`t${n}`, { files, targetHash: n > 0 ? 'sha256:' + 'c'.repeat(64) : undefined });
+    const back = await cache.load(`t${n}`);
+    t.same([...back.files], [...files], `${n} entries`);
+    t.equal(back.targetHash, n > 0 ? 'sha256:' + 'c'.repeat(64) : undefined);
+  }
 });
