@@ -56,6 +56,12 @@ export class ObjectStore {
   }
 
   /** Whether workspace files placed by this store are the objects themselves (read-only then). */
+  /** Whether workspace files placed under this link order are copies of their own (reflink or copy). */
+  keepsCopies(linkOrder: LinkType[] = this.linkOrder): boolean {
+    const first = this.links.preferredLink(linkOrder);
+    return first === 'reflink' || first === 'copy';
+  }
+
   get sharesInodes(): boolean {
     return this.links.preferredLink(this.linkOrder) === 'hardlink';
   }
@@ -147,6 +153,25 @@ export class ObjectStore {
       if (err instanceof StoreIntegrityError) return false;
       throw err;
     }
+  }
+
+  /**
+   * Whether every object is present and intact, checked as verify checks each one (stat key
+   * known good, else re-hashed), with one synchronous lstat per object: 100k async lstats
+   * cost a re-add of an unchanged directory seconds of waiting. Stops at the first that is not.
+   */
+  async allIntact(hashes: Iterable<string>): Promise<boolean> {
+    for (const hash of hashes) {
+      let st: BigIntStats;
+      try {
+        st = lstatSync(this.objectPath(hash), { bigint: true });
+      } catch {
+        return false;
+      }
+      if ((await this.keys.get(hash)) === objectStatKey(st)) continue;
+      if (!(await this.intact(hash))) return false;
+    }
+    return true;
   }
 
   /** Stores bytes under their hash (manifests and other small objects); a corrupt copy is replaced. */

@@ -2,13 +2,14 @@
 // every file into the store, store the directory manifest, refresh the stat cache.
 // Used by `rx add` and by the pipeline for cached stage outputs. The caller flushes.
 import type { Reporter } from '../core/context.js';
-import { UsageError } from '../core/errors.js';
+import { RxError, UsageError } from '../core/errors.js';
 import { absPath, assertSafePath } from '../core/paths.js';
 import { mapLimit } from '../core/concurrency.js';
 import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
 import type { FileMode, LinkType } from './link-strategy.js';
-import { scanPath, applyStatCache, scanMatchesCache, hashMissing, dirManifestFor, cacheFromScan, type Scan } from './workspace.js';
+import { readDirManifest } from './tracked.js';
+import { digestDir, scanPath, applyStatCache, scanMatchesCache, hashMissing, dirManifestFor, cacheFromScan, type Scan, type DirManifest } from './workspace.js';
 
 export interface SavedTarget {
   type: 'file' | 'dir';
@@ -26,6 +27,8 @@ const BAR_BYTES = 64 * 1024 * 1024;
 
 /** linkOrder: how the workspace keeps the files (default: the store's own order). */
 export async function saveTarget(project: Project, statCache: StatCache, reporter: Reporter, rel: string, options: { linkOrder?: LinkType[] } = {}): Promise<SavedTarget> {
+  const kept = await unchangedDir(project, statCache, rel, options.linkOrder ?? project.store.linkOrder);
+  if (kept) return kept;
   const scan: Scan = scanPath(absPath(project.root, rel), rel);
   if (scan.kind === 'missing') throw new UsageError(`${rel}: no such file or directory`, { data: { path: rel } });
   // Every name goes into a manifest that checkout reads through the path guard: refuse now
@@ -94,3 +97,28 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   return saved;
 }
 
+
+/**
+ * A directory saved before and untouched since, whose workspace files are copies of their
+ * own: its walk matches the stat digest of the last save, and its manifest and every entry
+ * object are in the store and intact (checked as checkout checks them). Then there is
+ * nothing to hash, store or relink, and no scan of 100k file entries is built. Anything
+ * else (a shared store, whose present objects are claimed one by one) goes the full way.
+ */
+async function unchangedDir(project: Project, statCache: StatCache, rel: string, linkOrder: LinkType[]): Promise<SavedTarget | undefined> {
+  if (project.store.shared || !project.store.keepsCopies(linkOrder)) return undefined;
+  const summary = await statCache.loadSummary(rel);
+  if (!summary) return undefined;
+  const walked = digestDir(absPath(project.root, rel));
+  if (!walked || walked.count !== summary.count || walked.digest() !== summary.digest) return undefined;
+  let manifest: DirManifest;
+  try {
+    manifest = await readDirManifest(project.store, summary.targetHash);
+  } catch (err) {
+    if (err instanceof RxError) return undefined; // missing, corrupt or crafted: stored anew below
+    throw err;
+  }
+  if (manifest.entries.length !== walked.count) return undefined;
+  if (!(await project.store.allIntact(manifest.entries.map((e) => e.hash)))) return undefined;
+  return { type: 'dir', hash: summary.targetHash, size: walked.size, nfiles: walked.count, mode: '644', hashedFiles: 0, newObjects: 0 };
+}

@@ -2,11 +2,11 @@
 // delete the workspace copy and `rx checkout` gives back identical bytes and mode bits;
 // adding again is a no-op that reads nothing and rewrites nothing.
 import t from 'tap';
-import { existsSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { rx, writeTree, pseudoRandomBytes } from '../../fixtures/project.js';
-import { useProject, rxJson, snapshotTree, replaceFile, storeObjects, sha256Hex, gitOk } from '../../fixtures/e2e.js';
+import { useProject, rxJson, snapshotTree, replaceFile, storeObjects, sha256Hex, gitOk, objectPath } from '../../fixtures/e2e.js';
 
 type Spec = Record<string, string | Buffer | { content: string | Buffer; mode: number }>;
 
@@ -88,6 +88,39 @@ t.test('add twice is a no-op: nothing hashed, pointer bytes unchanged', async (t
   t.same(pointers.map((p) => readFileSync(p)), bytes, 'pointer bytes unchanged');
   t.same(pointers.map((p) => statSync(p).mtimeMs), mtimes, 'pointer files not rewritten');
   t.same([...storeObjects(dir).keys()].sort(), objects, 'no new objects');
+});
+
+t.test('re-adding an unchanged directory still checks its objects: a lost one is stored again, a corrupt one replaced', async (t) => {
+  const dir = useProject(t);
+  const files: Spec = {};
+  for (let i = 0; i < 30; i++) files[`data/d${i % 3}/f${i}`] = `file ${i}\n`;
+  writeTree(dir, files);
+  const first = rxJson(dir, 'add', ['add', 'data']).added[0];
+  const f3 = objectPath(dir, `sha256:${sha256Hex('file 3\n')}`);
+  rmSync(f3, { force: true });
+  const lost = rxJson(dir, 'add', ['add', 'data']).added[0];
+  t.match(lost, { changed: false, hash: first.hash, hashedFiles: 0, newObjects: 1 }, 'the lost object is stored again from the workspace');
+  t.equal(readFileSync(f3, 'utf8'), 'file 3\n');
+  // A flipped byte of the same size, the object's times put back: its stat key still moved (ctime).
+  const f5 = objectPath(dir, `sha256:${sha256Hex('file 5\n')}`);
+  const st = statSync(f5);
+  chmodSync(f5, 0o644);
+  writeFileSync(f5, 'fiLe 5\n');
+  utimesSync(f5, st.atime, st.mtime);
+  const corrupt = rxJson(dir, 'add', ['add', 'data']).added[0];
+  t.match(corrupt, { changed: false, hash: first.hash, newObjects: 1 }, 'the corrupt object is replaced');
+  t.equal(readFileSync(f5, 'utf8'), 'file 5\n');
+  t.equal(rx(dir, ['fsck']).code, 0, 'fsck is clean');
+  // The manifest object itself lost: stored again, nothing else.
+  rmSync(objectPath(dir, first.hash), { force: true });
+  t.match(rxJson(dir, 'add', ['add', 'data']).added[0], { changed: false, hash: first.hash, hashedFiles: 0, newObjects: 1 });
+  t.match(rxJson(dir, 'add', ['add', 'data']).added[0], { changed: false, hashedFiles: 0, newObjects: 0 }, 'and then it is a no-op again');
+  // A same-size edit in the workspace with its mtime put back is seen (ctime is in the key).
+  const w = path.join(dir, 'data/d1/f4');
+  const wst = statSync(w);
+  writeFileSync(w, 'FILE 4\n');
+  utimesSync(w, wst.atime, wst.mtime);
+  t.match(rxJson(dir, 'add', ['add', 'data']).added[0], { changed: true, hashedFiles: 1 }, 'the edited file is hashed');
 });
 
 t.test('re-adding after an edit hashes only the changed file', async (t) => {
