@@ -175,16 +175,25 @@ export class ObjectStore {
   }
 
   /** Stores bytes under their hash (manifests and other small objects); a corrupt copy is replaced. */
-  async putBytes(hash: string, data: Uint8Array | string): Promise<boolean> {
+  async putBytes(hash: string, data: Uint8Array | string | { bytes: number; chunks(): Iterable<string> }): Promise<boolean> {
     const existing = await this.lstatObject(hash);
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : data.bytes;
     if (existing && Number(existing.size) === size && (await this.intact(hash))) {
       await this.claimPresent(hash);
       return false;
     }
     if (await this.has(hash)) await this.quarantine(hash);
     const tmp = await this.tempPath('obj');
-    await fsp.writeFile(tmp, data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await fsp.writeFile(tmp, data);
+    else {
+      // Large text (a directory manifest) written chunk by chunk, never held whole.
+      const fh = await fsp.open(tmp, 'w');
+      try {
+        for (const chunk of data.chunks()) await fh.write(chunk);
+      } finally {
+        await fh.close();
+      }
+    }
     await this.install(tmp, hash);
     return true;
   }

@@ -82,7 +82,7 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
     saved = { type: 'file', hash: f.hash!, size, nfiles: 1, mode: f.mode, hashedFiles: todo.length, newObjects };
   } else {
     const dm = await dirManifestFor(scan.files, project.algo);
-    if (await project.store.putBytes(dm.hash, dm.text)) newObjects += 1;
+    if (await project.store.putBytes(dm.hash, dm)) newObjects += 1;
     saved = { type: 'dir', hash: dm.hash, size, nfiles: scan.files.length, mode: '644', hashedFiles: todo.length, newObjects };
   }
   if (unchanged && !relinked) return saved;

@@ -7,7 +7,7 @@ import { UsageError, isErrno } from '../core/errors.js';
 import { compareStrings } from '../core/canonical.js';
 import { statKey, StatDigest, type TargetCache } from './stat-cache.js';
 import { hashFiles } from './hash-pool.js';
-import { hashBytes, type HashAlgorithm } from './hash.js';
+import { createHasher, formatHash, type HashAlgorithm } from './hash.js';
 import type { FileMode } from './link-strategy.js';
 
 export interface WorkspaceFile {
@@ -142,30 +142,62 @@ export interface DirManifest {
   entries: DirEntry[];
 }
 
-/** The canonical bytes of a directory manifest and the hash that names the directory. */
-export async function dirManifestFor(files: WorkspaceFile[], algo: HashAlgorithm): Promise<{ text: string; hash: string }> {
-  const text = manifestText(files.length, (i) => files[i]!.rel, (i) => files[i]!);
-  return { text, hash: await hashBytes(algo, text) };
+/**
+ * A directory manifest's canonical bytes, as chunks made on demand (100k entries are 15 MB
+ * of text, which as one string, then as buffers to hash and to write, made the peak of an
+ * add), with the hash that names the directory and the byte count.
+ */
+export interface ManifestBytes {
+  hash: string;
+  bytes: number;
+  chunks(): Iterable<string>;
+}
+
+/** The manifest of scanned files (all hashed). */
+export async function dirManifestFor(files: WorkspaceFile[], algo: HashAlgorithm): Promise<ManifestBytes> {
+  return manifestBytes(() => manifestChunks(files.length, (i) => files[i]!.rel, (i) => files[i]!), algo);
 }
 
 /** The same for entries known without a workspace (files of a commit); sorted by path. */
-export async function dirManifestOf(entries: DirEntry[], algo: HashAlgorithm): Promise<{ text: string; hash: string }> {
-  const text = manifestText(entries.length, (i) => entries[i]!.path, (i) => entries[i]!);
-  return { text, hash: await hashBytes(algo, text) };
+export async function dirManifestOf(entries: DirEntry[], algo: HashAlgorithm): Promise<ManifestBytes> {
+  return manifestBytes(() => manifestChunks(entries.length, (i) => entries[i]!.path, (i) => entries[i]!), algo);
 }
+
+async function manifestBytes(chunks: () => Iterable<string>, algo: HashAlgorithm): Promise<ManifestBytes> {
+  const h = await createHasher(algo);
+  let bytes = 0;
+  for (const chunk of chunks()) {
+    const b = Buffer.from(chunk, 'utf8');
+    h.update(b);
+    bytes += b.length;
+  }
+  return { hash: formatHash(algo, h.digest()), bytes, chunks };
+}
+
+const MANIFEST_CHUNK = 64 * 1024;
 
 /**
  * canonicalJson of { schema: 1, entries } (the schema's four members per entry, keys sorted),
- * written entry by entry: the same bytes without a sorted copy of 100k entry objects.
+ * written entry by entry in chunks of about 64 KiB: the same bytes without a sorted copy of
+ * every entry or the whole text at once.
  */
-export function manifestText(count: number, pathAt: (i: number) => string, at: (i: number) => { hash?: string; size: number; mode: FileMode }): string {
-  const parts: string[] = new Array<string>(count);
+export function* manifestChunks(count: number, pathAt: (i: number) => string, at: (i: number) => { hash?: string; size: number; mode: FileMode }): Generator<string> {
+  let chunk = '{"entries":[';
   for (let i = 0; i < count; i++) {
     const e = at(i);
     if (e.hash === undefined) throw new Error(`manifest entry ${pathAt(i)} has no hash`);
-    parts[i] = `{"hash":${JSON.stringify(e.hash)},"mode":${JSON.stringify(e.mode)},"path":${JSON.stringify(pathAt(i))},"size":${JSON.stringify(e.size)}}`;
+    chunk += `${i === 0 ? '' : ','}{"hash":${JSON.stringify(e.hash)},"mode":${JSON.stringify(e.mode)},"path":${JSON.stringify(pathAt(i))},"size":${JSON.stringify(e.size)}}`;
+    if (chunk.length >= MANIFEST_CHUNK) {
+      yield chunk;
+      chunk = '';
+    }
   }
-  return `{"entries":[${parts.join(',')}],"schema":1}`;
+  yield chunk + '],"schema":1}';
+}
+
+/** The whole text of manifestChunks. */
+export function manifestText(count: number, pathAt: (i: number) => string, at: (i: number) => { hash?: string; size: number; mode: FileMode }): string {
+  return [...manifestChunks(count, pathAt, at)].join('');
 }
 
 export function cacheFromScan(scan: Scan, targetHash: string | undefined): TargetCache {

@@ -45,8 +45,22 @@ t.test('manifestText is canonicalJson of the manifest, over 300 generated direct
 t.test('the empty directory and the hash that names a directory', async (t) => {
   t.equal(manifestText(0, () => '', () => ({ hash: '', size: 0, mode: '644' })), canonicalJson({ schema: 1, entries: [] }));
   const entries: DirEntry[] = [{ path: 'a b/"c"', hash: 'sha256:' + 'ab'.repeat(32), size: 3, mode: '755' }];
-  const { text, hash } = await dirManifestOf(entries, 'sha256');
+  const { chunks, hash, bytes } = await dirManifestOf(entries, 'sha256');
+  const text = [...chunks()].join('');
+  t.equal(bytes, Buffer.byteLength(text));
   t.equal(text, '{"entries":[{"hash":"sha256:' + 'ab'.repeat(32) + '","mode":"755","path":"a b/\\"c\\"","size":3}],"schema":1}');
   t.equal(hash, await hashBytes('sha256', canonicalJson({ schema: 1, entries })));
   t.throws(() => manifestText(1, () => 'x', () => ({ size: 1, mode: '644' })), /x has no hash/, 'an unhashed file is a bug, never a manifest');
+});
+
+t.test('a manifest of many entries comes in chunks that join to the canonical text and hash', async (t) => {
+  const entries: DirEntry[] = Array.from({ length: 5000 }, (_, i) => ({ path: `d${i % 9}/é "${i}"`, hash: `sha256:${i.toString(16).padStart(64, '0')}`, size: i * 977, mode: i % 5 === 0 ? '755' : '644' }));
+  const m = await dirManifestOf(entries, 'sha256');
+  const chunks = [...m.chunks()];
+  t.ok(chunks.length > 5, `${chunks.length} chunks`);
+  const canonical = canonicalJson({ schema: 1, entries });
+  t.equal(chunks.join(''), canonical);
+  t.equal(m.bytes, Buffer.byteLength(canonical), 'bytes counts UTF-8 bytes, not characters');
+  t.equal(m.hash, await hashBytes('sha256', canonical));
+  t.equal([...m.chunks()].join(''), canonical, 'the chunks can be made again');
 });
