@@ -52,7 +52,13 @@ export function renderSearchReport(r: SearchReport, md: boolean): string {
   }
 
   heading(`Near-top set (not told apart from the winner by a paired test, Holm, alpha ${r.nearTop.alpha})`);
-  if (r.nearTop.rows.length === 0) out.push(r.winner ? `none: every other complete trial is worse than the winner after Holm's correction (${r.nearTop.rejected.length} rejected)` : '-', '');
+  if (r.nearTop.rows.length === 0) {
+    const verdict =
+      r.nearTop.rejected.length === 0
+        ? 'none: no other complete trial shares two or more of the winner\'s seeds to compare it with'
+        : `none: every other complete trial is worse than the winner after Holm's correction (${r.nearTop.rejected.length} rejected)`;
+    out.push(r.winner ? verdict : '-', '');
+  }
   else {
     table({
       headers: ['trial', metric, '95% CI', 'winner - trial', 'diff CI', 'p (Holm)', 'P(X > best)', 'differs from the winner'],

@@ -131,3 +131,16 @@ t.test('a report of a search with nothing complete yet', async (t) => {
   t.equal(report.failures.length, 6);
   t.match(renderSearchReport(report, false), /no trial completed yet/);
 });
+
+t.test('a report of a search with one complete trial says there was nothing to compare the winner with', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rx-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const driven = await driveSearch({ spec: { ...spec, budget: { trials: 1 }, racing: undefined }, baseline: 'b'.repeat(40), samplers, ledgerFile: path.join(dir, 'l'), ledgerName: 'l', timesFile: path.join(dir, 't'), jobs: 1, run: async (r) => ({ status: 'complete', ref: `refs/rx/exps/b/rep/${r.trial}-s${r.seed}`, value: accuracy(r) }), now: Date.now });
+  const report = buildReport(driven.schedule.events, space);
+  t.ok(validatorFor(searchReportSchema)(report));
+  t.equal(report.winner!.trial, 0);
+  t.same(report.nearTop, { alpha: 0.05, rows: [], rejected: [] });
+  const text = renderSearchReport(report, false);
+  t.match(text, /none: no other complete trial shares two or more of the winner's seeds/);
+  t.notMatch(text, /every other complete trial is worse/);
+});
