@@ -142,7 +142,13 @@ export async function searchRun(ctx: Context, options: { name: string; jobs: num
     const here = await fsp.readFile(absPath(project.root, f), 'utf8').catch(() => undefined);
     if (here !== (await atBaseline(f))) dirty.push(f);
   }
-  if (dirty.length > 0) ctx.reporter.warn(`trials run on the commit ${baseline.slice(0, 12)}; the working tree's changes to ${dirty.join(', ')} are not part of them (commit them first to search over them)`);
+  if (dirty.length > 0) {
+    ctx.reporter.warn(
+      existing
+        ? `trials run on the search's baseline ${baseline.slice(0, 12)}; ${dirty.join(', ')} ${dirty.length === 1 ? 'differs' : 'differ'} from it here and ${dirty.length === 1 ? 'is' : 'are'} not part of them (a resumed search keeps its baseline; a new search from a commit with them would search over them)`
+        : `trials run on the commit ${baseline.slice(0, 12)}; the working tree's changes to ${dirty.join(', ')} are not part of them (commit them first to search over them)`,
+    );
+  }
 
   const lockOptions = { tmpDir: searchLockDir(project, spec.name), command: ctx.command, waitSeconds: ctx.waitSeconds, now: () => ctx.clock.now().getTime(), breakLock: ctx.breakLock, warn: (m: string) => ctx.reporter.warn(m) };
   try {

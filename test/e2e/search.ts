@@ -129,6 +129,19 @@ t.test('a search finishes, replays, and leaves the working tree, index and HEAD 
   }
 });
 
+t.test('files the trials change that differ from the baseline: a new search says to commit them, a resumed one that it keeps its baseline', async (t) => {
+  const dir = project(t);
+  writeTree(dir, { 'params.yaml': '# the point\nx: 1.5\ny: 0.5\n' });
+  const first = rx(dir, ['search', 'run', 'toy', '--max-trials', '1']);
+  t.equal(first.code, 0, first.stderr);
+  t.match(first.stderr, /the working tree's changes to params\.yaml are not part of them \(commit them first to search over them\)/);
+  commitAll(dir, 'a new starting point');
+  const resumed = rx(dir, ['search', 'run', 'toy', '--max-trials', '2']);
+  t.equal(resumed.code, 0, resumed.stderr);
+  t.match(resumed.stderr, /trials run on the search's baseline [0-9a-f]{12}; params\.yaml differs from it here and is not part of them \(a resumed search keeps its baseline/);
+  t.notMatch(resumed.stderr, /commit them first/, 'committing would not change what a resumed search runs');
+});
+
 t.test('--jobs 1 and --jobs 3 write the same ledger; SIGKILL and a re-run too', async (t) => {
   const a = project(t);
   const b = project(t);
