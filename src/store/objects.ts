@@ -55,13 +55,13 @@ export class ObjectStore {
     return objectPathIn(this.dir, hash);
   }
 
-  /** Whether workspace files placed by this store are the objects themselves (read-only then). */
   /** Whether workspace files placed under this link order are copies of their own (reflink or copy). */
   keepsCopies(linkOrder: LinkType[] = this.linkOrder): boolean {
     const first = this.links.preferredLink(linkOrder);
     return first === 'reflink' || first === 'copy';
   }
 
+  /** Whether workspace files placed by this store are the objects themselves (read-only then). */
   get sharesInodes(): boolean {
     return this.links.preferredLink(this.linkOrder) === 'hardlink';
   }

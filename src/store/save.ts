@@ -97,7 +97,6 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   return saved;
 }
 
-
 /**
  * A directory saved before and untouched since, whose workspace files are copies of their
  * own: its walk matches the stat digest of the last save, and its manifest and every entry
