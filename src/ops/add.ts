@@ -10,7 +10,7 @@ import { writeFileIfChanged, removeStaleTemps } from '../core/atomic.js';
 import { openProject, POINTER_SUFFIX, type Project } from '../store/project.js';
 import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
-import { pointerPathFor, serialisePointer, findPointers, type Pointer } from '../store/pointer.js';
+import { pointerPathFor, serialisePointer, findPointers, readPointer, type Pointer } from '../store/pointer.js';
 import { withProjectLock } from '../store/project-lock.js';
 import { ignoreTarget, assertIgnorable } from '../git/ignore.js';
 import { findGitRoot, openRepo, indexedPaths } from '../git/repo.js';
@@ -77,14 +77,25 @@ async function checkNotInGit(project: Project, rels: string[]): Promise<void> {
   }
 }
 
+/** The desc of the pointer an add is about to replace; none when there is none or it does not parse. */
+async function previousDesc(root: string, pointerRel: string): Promise<string | undefined> {
+  try {
+    return (await readPointer(root, pointerRel)).desc;
+  } catch {
+    return undefined; // missing or broken: the add writes a fresh pointer, as before
+  }
+}
+
 async function addOne(ctx: Context, project: Project, statCache: StatCache, rel: string, desc: string | undefined): Promise<AddedPath> {
   const saved = await saveTarget(project, statCache, ctx.reporter, rel);
   const pointer: Pointer = { schema: 1, path: path.posix.basename(rel), type: saved.type, hash: saved.hash, size: saved.size, nfiles: saved.nfiles };
   if (saved.type === 'file') pointer.mode = saved.mode;
-  if (desc !== undefined) pointer.desc = desc;
+  const pointerRel = pointerPathFor(rel);
+  // A re-add keeps the description the pointer had, unless --desc gives a new one.
+  const kept = desc ?? (await previousDesc(project.root, pointerRel));
+  if (kept !== undefined) pointer.desc = kept;
   // Durability barrier: objects on disk before the pointer that names them.
   await project.store.flush();
-  const pointerRel = pointerPathFor(rel);
   // A killed add may have left the temp file of a pointer or .gitignore write here.
   await removeStaleTemps(path.dirname(absPath(project.root, pointerRel)));
   const changed = await writeFileIfChanged(absPath(project.root, pointerRel), serialisePointer(pointer));

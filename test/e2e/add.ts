@@ -176,4 +176,16 @@ t.test('add --desc stores the description; add from a subdirectory', async (t) =
   t.equal(parseYaml(readFileSync(path.join(dir, 'exp/raw.rx'), 'utf8')).desc, 'raw samples: v1');
   t.ok(existsSync(path.join(dir, 'exp/.gitignore')));
   t.equal(rx(dir, ['status', '--exit-code']).code, 0);
+  // A re-add of changed data keeps the description; --desc replaces it.
+  const desc = () => parseYaml(readFileSync(path.join(dir, 'exp/raw.rx'), 'utf8')).desc;
+  writeTree(dir, { 'exp/raw/b.csv': 'x,y\n3,4\n' });
+  t.equal(rx(dir, ['add', 'exp/raw']).code, 0);
+  t.equal(parseYaml(readFileSync(path.join(dir, 'exp/raw.rx'), 'utf8')).nfiles, 2);
+  t.equal(desc(), 'raw samples: v1', 'kept by a plain re-add');
+  t.equal(rx(dir, ['add', 'exp/raw', '--desc', 'v2']).code, 0);
+  t.equal(desc(), 'v2');
+  // A pointer broken by hand is replaced by a fresh one, without a description.
+  writeFileSync(path.join(dir, 'exp/raw.rx'), 'schema: [\n');
+  t.equal(rx(dir, ['add', 'exp/raw']).code, 0);
+  t.equal(desc(), undefined);
 });

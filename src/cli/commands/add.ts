@@ -11,7 +11,7 @@ export function registerAdd(program: Command, io: CliIO): void {
     .summary('track files or directories in the store')
     .description('Hash files or directories into the content-addressed store, write PATH.rx pointer files\n(commit them), add PATH to .gitignore and link the workspace copy from the store.\nUnchanged paths are a no-op that reads no file content.')
     .argument('<paths...>', 'files or directories to track')
-    .option('--desc <text>', 'a description stored in the pointer file')
+    .option('--desc <text>', 'a description stored in the pointer file (a re-add without it keeps the one there)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['rx add data/raw', 'track a directory: writes data/raw.rx'], ['rx add model.bin --desc "baseline weights"', 'track one file with a description']))
     .action(async (paths: string[], opts: { json?: boolean; desc?: string }, cmd: Command) => {
