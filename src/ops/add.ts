@@ -2,7 +2,7 @@
 // PATH to .gitignore and links the workspace copy from the store. Unchanged paths are a
 // no-op that reads no file content (stat cache). Objects are synced once, before any
 // pointer naming them is written.
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fsp, constants as fsConstants } from 'node:fs';
 import type { Context } from '../core/context.js';
 import { UsageError, RxError, ExitCode, systemErrorFrom } from '../core/errors.js';
 import { absPath, projectRelative, assertSafePath } from '../core/paths.js';
@@ -10,7 +10,7 @@ import { writeFileIfChanged, removeStaleTemps } from '../core/atomic.js';
 import { openProject, POINTER_SUFFIX, type Project } from '../store/project.js';
 import { StatCache } from '../store/stat-cache.js';
 import { saveTarget } from '../store/save.js';
-import { pointerPathFor, serialisePointer, findPointers, readPointer, type Pointer } from '../store/pointer.js';
+import { pointerPathFor, serialisePointer, findPointers, parsePointer, type Pointer } from '../store/pointer.js';
 import { withProjectLock } from '../store/project-lock.js';
 import { ignoreTarget, assertIgnorable } from '../git/ignore.js';
 import { findGitRoot, openRepo, indexedPaths } from '../git/repo.js';
@@ -77,10 +77,14 @@ async function checkNotInGit(project: Project, rels: string[]): Promise<void> {
   }
 }
 
-/** The desc of the pointer an add is about to replace; none when there is none or it does not parse. */
+/**
+ * The desc of the pointer an add is about to replace; none when there is none, it does not
+ * parse or it is a symlink (whose target, maybe outside the project, is never read).
+ */
 async function previousDesc(root: string, pointerRel: string): Promise<string | undefined> {
   try {
-    return (await readPointer(root, pointerRel)).desc;
+    const text = await fsp.readFile(absPath(root, pointerRel), { encoding: 'utf8', flag: fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW });
+    return parsePointer(pointerRel, text).desc;
   } catch {
     return undefined; // missing or broken: the add writes a fresh pointer, as before
   }

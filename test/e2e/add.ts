@@ -2,7 +2,7 @@
 // delete the workspace copy and `rx checkout` gives back identical bytes and mode bits;
 // adding again is a no-op that reads nothing and rewrites nothing.
 import t from 'tap';
-import { existsSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, lstatSync, symlinkSync, chmodSync, writeFileSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { rx, writeTree, pseudoRandomBytes } from '../../fixtures/project.js';
@@ -188,4 +188,16 @@ t.test('add --desc stores the description; add from a subdirectory', async (t) =
   writeFileSync(path.join(dir, 'exp/raw.rx'), 'schema: [\n');
   t.equal(rx(dir, ['add', 'exp/raw']).code, 0);
   t.equal(desc(), undefined);
+  // A pointer that is a symlink: replaced by a file of its own, the target (outside the
+  // project) neither rewritten nor read for a description.
+  const outside = path.join(path.dirname(dir), `${path.basename(dir)}-outside.rx`);
+  const crafted = 'schema: 1\npath: raw\ntype: dir\nhash: sha256:' + '0'.repeat(64) + '\nsize: 1\nnfiles: 1\ndesc: outside secret\n';
+  writeFileSync(outside, crafted);
+  t.teardown(() => rmSync(outside, { force: true }));
+  rmSync(path.join(dir, 'exp/raw.rx'));
+  symlinkSync(outside, path.join(dir, 'exp/raw.rx'));
+  t.equal(rx(dir, ['add', 'exp/raw']).code, 0);
+  t.ok(lstatSync(path.join(dir, 'exp/raw.rx')).isFile(), 'the symlink is replaced');
+  t.equal(readFileSync(outside, 'utf8'), crafted, 'its target is untouched');
+  t.equal(desc(), undefined, 'no description read through the symlink');
 });
