@@ -84,7 +84,7 @@ async function stageStatuses(project: Project, statCache: StatCache, pipeline: P
   return out;
 }
 
-async function dirChanges(project: Project, pointer: Pointer, files: WorkspaceFile[]): Promise<DirChanges | undefined> {
+async function dirChanges(project: Project, pointer: Pointer, files: Iterable<WorkspaceFile>): Promise<DirChanges | undefined> {
   if (!(await project.store.has(pointer.hash))) return undefined;
   const manifest = await readDirManifest(project.store, pointer.hash);
   const want = new Map(manifest.entries.map((e) => [e.path, e]));

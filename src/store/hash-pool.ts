@@ -50,51 +50,78 @@ export async function hashFiles(
   onBytes: (n: number) => void = () => {},
   options: { threads?: number; inline?: boolean } = {},
 ): Promise<{ hash: string; size: number }[]> {
-  return runPool(files, algo, onBytes, options);
+  const out: { hash: string; size: number }[] = new Array(files.length);
+  await runPool(files.length, (i) => files[i]!.path, (i) => files[i]!.size, algo, onBytes, (i, r) => (out[i] = r), options);
+  return out;
 }
 
-/** Hashes files and stores each as an object of the store at storeDir, reading each once. */
-export async function ingestFiles(
-  files: FileToHash[],
+/**
+ * Hashes count files given by index, handing each result to onResult as it comes (in no
+ * particular order): 100k files need no array of paths in and of results out.
+ */
+export async function hashFilesInto(
+  count: number,
+  pathAt: (i: number) => string,
+  sizeAt: (i: number) => number,
   algo: HashAlgorithm,
-  storeDir: string,
+  onResult: (i: number, r: { hash: string; size: number }) => void,
   onBytes: (n: number) => void = () => {},
   options: { threads?: number; inline?: boolean } = {},
-): Promise<IngestResult[]> {
-  return (await runPool(files, algo, onBytes, { ...options, ingestInto: storeDir })) as IngestResult[];
+): Promise<void> {
+  await runPool(count, pathAt, sizeAt, algo, onBytes, onResult, options);
+}
+
+/** Hashes files given by index and stores each as an object of the store at storeDir, reading each once. */
+export async function ingestFilesInto(
+  count: number,
+  pathAt: (i: number) => string,
+  sizeAt: (i: number) => number,
+  algo: HashAlgorithm,
+  storeDir: string,
+  onResult: (i: number, r: IngestResult) => void,
+  onBytes: (n: number) => void = () => {},
+  options: { threads?: number; inline?: boolean } = {},
+): Promise<void> {
+  await runPool(count, pathAt, sizeAt, algo, onBytes, onResult as (i: number, r: { hash: string; size: number } | IngestResult) => void, { ...options, ingestInto: storeDir });
 }
 
 async function runPool(
-  files: FileToHash[],
+  count: number,
+  pathAt: (i: number) => string,
+  sizeAt: (i: number) => number,
   algo: HashAlgorithm,
   onBytes: (n: number) => void,
+  onResult: (i: number, r: { hash: string; size: number } | IngestResult) => void,
   { threads = availableParallelism(), inline, ingestInto }: { threads?: number; inline?: boolean; ingestInto?: string },
-): Promise<({ hash: string; size: number } | IngestResult)[]> {
-  const totalBytes = files.reduce((s, f) => s + f.size, 0);
-  const small = totalBytes <= INLINE_MAX_BYTES && files.length <= INLINE_MAX_FILES;
+): Promise<void> {
+  let totalBytes = 0;
+  for (let i = 0; i < count; i++) totalBytes += sizeAt(i);
+  const small = totalBytes <= INLINE_MAX_BYTES && count <= INLINE_MAX_FILES;
   if (threads <= 1 || (inline ?? small)) {
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(64 * 1024, totalBytes)));
-    const out: ({ hash: string; size: number } | IngestResult)[] = [];
     const newHasher = await hasherFactory(algo);
-    for (const f of files) {
+    for (let i = 0; i < count; i++) {
+      const file = pathAt(i);
+      let r: { hash: string; size: number } | IngestResult;
       try {
-        out.push(ingestInto ? ingestFileSync(f.path, algo, newHasher(), buffer, ingestInto, onBytes) : hashFileSync(f.path, algo, newHasher(), buffer, onBytes));
+        r = ingestInto ? ingestFileSync(file, algo, newHasher(), buffer, ingestInto, onBytes) : hashFileSync(file, algo, newHasher(), buffer, onBytes);
       } catch (err) {
         if (err instanceof RxError) throw err;
-        throw toError(f.path, { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
+        throw toError(file, { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
       }
+      onResult(i, r);
     }
-    return out;
+    return;
   }
 
   // Batches: big files alone, small files grouped; largest first so the tail is short.
-  const order = files.map((_, i) => i).sort((a, b) => files[b]!.size - files[a]!.size);
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => sizeAt(b) - sizeAt(a));
   const batches: number[][] = [];
   let current: number[] = [];
   let currentBytes = 0;
   for (const i of order) {
     current.push(i);
-    currentBytes += files[i]!.size;
+    currentBytes += sizeAt(i);
     if (currentBytes >= BATCH_BYTES || current.length >= BATCH_FILES) {
       batches.push(current);
       current = [];
@@ -103,7 +130,6 @@ async function runPool(
   }
   if (current.length > 0) batches.push(current);
 
-  const results: ({ hash: string; size: number } | IngestResult | undefined)[] = new Array(files.length);
   let firstError: RxError | undefined;
   const poolSize = Math.min(threads, batches.length);
   const script = workerScript();
@@ -121,7 +147,7 @@ async function runPool(
             return;
           }
           running = batches[next]!;
-          const job: HashJob = { id: next, algo, files: running.map((i) => files[i]!.path), ingestInto };
+          const job: HashJob = { id: next, algo, files: running.map(pathAt), ingestInto };
           next += 1;
           worker.postMessage(job);
         };
@@ -130,8 +156,8 @@ async function runPool(
           if (msg.type !== 'done' || !running) return;
           msg.results!.forEach((r, k) => {
             const idx = running![k]!;
-            if ('error' in r) firstError ??= toError(files[idx]!.path, r);
-            else results[idx] = r;
+            if ('error' in r) firstError ??= toError(pathAt(idx), r);
+            else onResult(idx, r);
           });
           dispatch();
         });
@@ -141,5 +167,4 @@ async function runPool(
     ),
   );
   if (firstError) throw firstError;
-  return results as ({ hash: string; size: number } | IngestResult)[];
 }

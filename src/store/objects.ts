@@ -9,7 +9,7 @@ import { isErrno, StoreIntegrityError } from '../core/errors.js';
 import { createHasher, parseHash, hashFileSync, hashBytes, CHUNK_SIZE, type HashAlgorithm } from './hash.js';
 import { ObjectKeys, objectStatKey } from './object-keys.js';
 import { registerWriter, oldestOtherWriter } from './live-writers.js';
-import { ingestFiles, hashFiles } from './hash-pool.js';
+import { ingestFilesInto, hashFiles } from './hash-pool.js';
 import { LinkStrategy, LINK_UNSUPPORTED, defaultLinkOrder, linkObject, type LinkType, type FileMode } from './link-strategy.js';
 import { PendingSyncs } from './pending-syncs.js';
 import { objectPathIn, quarantinePathIn, listObjects } from './object-layout.js';
@@ -257,37 +257,50 @@ export class ObjectStore {
    * Hashes workspace files and stores each as an object with one read of it: small files in
    * the hash pool's workers (read, hash and write the object's temp file together), big ones
    * hashed while the kernel copies them (copy_file_range) beside, the file's stat compared
-   * before and after so a file changed meanwhile is refused. Returns hashes in input order.
+   * before and after so a file changed meanwhile is refused. Files are given by index and each
+   * result is handed to onResult as it comes (100k files need no arrays in or out).
    */
-  async ingest(files: { path: string; size: number }[], onBytes?: (n: number) => void): Promise<{ hash: string; size: number; created: boolean }[]> {
+  async ingest(
+    count: number,
+    pathAt: (i: number) => string,
+    sizeAt: (i: number) => number,
+    onResult: (i: number, r: { hash: string; size: number; created: boolean }) => void,
+    onBytes?: (n: number) => void,
+  ): Promise<void> {
     await this.tempPath('obj');
-    const out: { hash: string; size: number; created: boolean }[] = new Array(files.length);
     const small: number[] = [];
     const big: number[] = [];
-    files.forEach((f, i) => (f.size >= BIG_FILE ? big : small).push(i));
-    const record = (hash: string, key: string | undefined) => {
-      this.syncs.add(hash);
-      if (key) this.keys.set(hash, key);
-    };
+    for (let i = 0; i < count; i++) (sizeAt(i) >= BIG_FILE ? big : small).push(i);
     if (small.length > 0) {
-      const results = await ingestFiles(small.map((i) => files[i]!), this.algo, this.dir, onBytes);
       // Two workers storing equal files may both rename into place: count the object once,
       // and let its key be re-learnt (by a re-hash) rather than trust the one that lost.
-      const created = new Map<string, number>();
-      for (const r of results) if (r.stored === 'created') created.set(r.hash, (created.get(r.hash) ?? 0) + 1);
-      const seen = new Set<string>();
-      results.forEach((r, k) => {
-        const isNew = r.stored === 'created' && !seen.has(r.hash);
-        if (isNew) {
-          seen.add(r.hash);
-          record(r.hash, created.get(r.hash) === 1 ? r.key : undefined);
-        }
-        out[small[k]!] = { hash: r.hash, size: r.size, created: isNew };
-      });
-      if (this.shared) for (const r of results) if (r.stored === 'present') await this.claimPresent(r.hash);
+      const created = new Set<string>();
+      const present: string[] = [];
+      await ingestFilesInto(
+        small.length,
+        (k) => pathAt(small[k]!),
+        (k) => sizeAt(small[k]!),
+        this.algo,
+        this.dir,
+        (k, r) => {
+          let isNew = false;
+          if (r.stored === 'created') {
+            if (created.has(r.hash)) this.keys.delete(r.hash);
+            else {
+              created.add(r.hash);
+              isNew = true;
+              this.syncs.add(r.hash);
+              if (r.key) this.keys.set(r.hash, r.key);
+            }
+          } else if (this.shared) present.push(r.hash);
+          onResult(small[k]!, { hash: r.hash, size: r.size, created: isNew });
+        },
+        onBytes,
+      );
+      for (const hash of present) await this.claimPresent(hash);
     }
     for (const i of big) {
-      const f = files[i]!;
+      const f = { path: pathAt(i), size: sizeAt(i) };
       const before = await fsp.lstat(f.path, { bigint: true });
       const tmp = await this.tempPath('obj');
       try {
@@ -296,17 +309,16 @@ export class ObjectStore {
         if (await this.has(h!.hash)) {
           await fsp.rm(tmp, { force: true });
           await this.claimPresent(h!.hash);
-          out[i] = { hash: h!.hash, size: h!.size, created: false };
+          onResult(i, { hash: h!.hash, size: h!.size, created: false });
         } else {
           await this.install(tmp, h!.hash);
-          out[i] = { hash: h!.hash, size: h!.size, created: true };
+          onResult(i, { hash: h!.hash, size: h!.size, created: true });
         }
       } catch (err) {
         await fsp.rm(tmp, { force: true });
         throw err;
       }
     }
-    return out;
   }
 
   /**

@@ -77,15 +77,15 @@ export async function planRestore(project: Project, statCache: StatCache, target
   await removeStaleTemps(path.dirname(absPath(project.root, targetRel)));
   const state = await evaluateTarget(project, statCache, targetRel);
   if (state.scan.kind === 'dir') {
-    const stale = state.scan.files.filter((f) => isStaleTemp(path.basename(f.abs)));
+    const stale = [...state.scan.files].filter((f) => isStaleTemp(path.basename(f.abs)));
     for (const f of stale) await fsp.rm(f.abs, { force: true });
-    if (stale.length > 0) state.scan.files = state.scan.files.filter((f) => !stale.includes(f));
+    if (stale.length > 0) state.scan.files = state.scan.files.filter((f) => !isStaleTemp(path.basename(f.abs)));
   }
   const conflicts: string[] = [];
   const plan: RestorePlan = { target, entries, write: [], chmod: [], remove: [], replaceKind: false, existed: state.scan.kind !== 'missing', incomplete: false, lacking: new Set() };
   const display = (rel: string) => (rel === '' ? targetRel : `${targetRel}/${rel}`);
   const wrongKind = (state.scan.kind === 'file') !== (target.type === 'file') && state.scan.kind !== 'missing';
-  const have = new Map((wrongKind ? [] : state.scan.files).map((f) => [f.rel, f]));
+  const have = new Map(wrongKind ? [] : [...state.scan.files].map((f) => [f.rel, f]));
   if (wrongKind) {
     plan.replaceKind = true;
     for (const f of state.scan.files) if (!force && (await unsaved(project, f))) conflicts.push(display(f.rel));
@@ -167,7 +167,7 @@ export async function applyRestore(reporter: Reporter, project: Project, statCac
   // Record what is now on disk so the next status reads nothing.
   const after = scanPath(targetAbs, plan.target.rel);
   const byPath = new Map(plan.entries.filter((e) => !plan.lacking.has(e.path)).map((e) => [e.path, e.hash]));
-  for (const f of after.files) f.hash = byPath.get(f.rel);
+  for (let i = 0; i < after.files.length; i++) after.files.setHash(i, byPath.get(after.files.rel(i)));
   // An incomplete restore vouches for nothing: the next run looks again and reports it again.
   await statCache.save(plan.target.rel, cacheFromScan(after, plan.incomplete ? undefined : plan.target.hash));
   const changed = plan.write.length + plan.remove.length + plan.chmod.length > 0 || plan.replaceKind;

@@ -9,7 +9,7 @@ import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
 import type { FileMode, LinkType } from './link-strategy.js';
 import { readDirManifest } from './tracked.js';
-import { digestDir, scanPath, applyStatCache, scanMatchesCache, hashMissing, dirManifestFor, cacheFromScan, type Scan, type DirManifest } from './workspace.js';
+import { digestDir, scanPath, applyStatCache, scanMatchesCache, hashMissing, dirManifestFor, cacheFromScan, copyHashes, type Scan, type DirManifest, type WorkspaceFile } from './workspace.js';
 
 export interface SavedTarget {
   type: 'file' | 'dir';
@@ -33,7 +33,10 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   if (scan.kind === 'missing') throw new UsageError(`${rel}: no such file or directory`, { data: { path: rel } });
   // Every name goes into a manifest that checkout reads through the path guard: refuse now
   // what could never be restored.
-  for (const f of scan.files) if (f.rel !== '') assertSafePath(f.rel, { file: `${rel}/${f.rel}` });
+  for (let i = 0; i < scan.files.length; i++) {
+    const r = scan.files.rel(i);
+    if (r !== '') assertSafePath(r, { file: `${rel}/${r}` });
+  }
   const cache = await statCache.load(rel);
   // Nothing changed since the last save and the target's object is stored: files linked
   // from the store (hardlink mode, a link count of 2 or more) need no store work at all.
@@ -43,16 +46,21 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   const todoBytes = todo.reduce((s, f) => s + f.size, 0);
   const bar = todoBytes > BAR_BYTES || todo.length > BAR_FILES ? reporter.progress(`hashing ${rel}`, todoBytes, 'bytes') : undefined;
   // Without reflinks, new files are copied into the store anyway: hash and copy in one read.
-  const ingested = new Set<string>();
+  let ingested = false;
   let newObjects = 0;
   try {
     if (todo.length > 0 && (await project.store.storesByCopy(linkOrder))) {
-      const results = await project.store.ingest(todo.map((f) => ({ path: f.abs, size: f.size })), (n) => bar?.tick(n));
-      results.forEach((r, i) => {
-        todo[i]!.hash = r.hash;
-        ingested.add(todo[i]!.rel);
-        if (r.created) newObjects += 1;
-      });
+      await project.store.ingest(
+        todo.length,
+        (i) => todo[i]!.abs,
+        (i) => todo[i]!.size,
+        (i, r) => {
+          todo[i]!.hash = r.hash;
+          if (r.created) newObjects += 1;
+        },
+        (n) => bar?.tick(n),
+      );
+      ingested = true;
     } else {
       await hashMissing(todo, project.algo, (n) => bar?.tick(n));
     }
@@ -60,7 +68,14 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
     bar?.stop();
   }
 
-  const rest = scan.files.filter((f) => !ingested.has(f.rel));
+  // Ingested files are stored; the rest (hashes from the stat cache, or just hashed) is put now.
+  const rest: WorkspaceFile[] = [];
+  if (!ingested) rest.push(...scan.files);
+  else {
+    const fresh = new Uint8Array(scan.files.length);
+    for (const f of todo) fresh[f.index] = 1;
+    for (let i = 0; i < scan.files.length; i++) if (fresh[i] === 0) rest.push(scan.files.at(i));
+  }
   const storeBar = rest.length > BAR_FILES ? reporter.progress(`storing ${rel}`, rest.length, 'files') : undefined;
   let relinked = false;
   try {
@@ -75,10 +90,10 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
     storeBar?.stop();
   }
 
-  const size = scan.files.reduce((s, f) => s + f.size, 0);
+  const size = scan.files.totalSize();
   let saved: SavedTarget;
   if (scan.kind === 'file') {
-    const f = scan.files[0];
+    const f = scan.files.at(0);
     saved = { type: 'file', hash: f.hash!, size, nfiles: 1, mode: f.mode, hashedFiles: todo.length, newObjects };
   } else {
     const dm = await dirManifestFor(scan.files, project.algo);
@@ -89,10 +104,7 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   // Linking a workspace file into the store (or replacing it by a link or a private copy)
   // changes its stat key (ctime, inode), so re-stat then.
   const after = relinked ? scanPath(absPath(project.root, rel), rel) : scan;
-  if (relinked) {
-    const byRel = new Map(scan.files.map((f) => [f.rel, f.hash]));
-    for (const f of after.files) f.hash = byRel.get(f.rel);
-  }
+  if (relinked) copyHashes(scan.files, after.files);
   await statCache.save(rel, cacheFromScan(after, saved.hash));
   return saved;
 }

@@ -44,6 +44,11 @@ export class StatDigest {
     this.push(rel, Number(p[0]), Number(p[1]), Number(p[2]), Number(p[3]), Number(p[4]), p[5] === 'x' ? 1 : 0);
   }
 
+  /** The numbers of a stat key (exec: 1 or 0). */
+  addNumbers(rel: string, dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number, exec: number): void {
+    this.push(rel, dev, ino, size, mtimeMs, ctimeMs, exec);
+  }
+
   private push(rel: string, dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number, exec: number): void {
     // Paths are separated by NUL, which no file name contains.
     this.batch += rel + '\0';
@@ -102,6 +107,33 @@ export interface TargetCache {
   targetHash?: string;
 }
 
+/**
+ * What a save writes: the target's hashed files as (path, stat key, hash) in path order, read
+ * once for the file, and their stat digest for the summary. A scan gives them from its table
+ * without a map of every entry (cacheFromScan).
+ */
+export interface CacheEntries {
+  targetHash?: string;
+  entries(): Iterable<[string, string, string]>;
+  digest(): StatDigest;
+}
+
+/** CacheEntries of a map of rel -> [key, hash], in any order. */
+export function cacheEntriesOf(files: Map<string, [string, string]>, targetHash?: string): CacheEntries {
+  const rels = () => [...files.keys()].sort(compareStrings);
+  return {
+    targetHash,
+    *entries() {
+      for (const rel of rels()) yield [rel, ...files.get(rel)!];
+    },
+    digest() {
+      const d = new StatDigest();
+      for (const rel of rels()) d.addKey(rel, files.get(rel)![0]);
+      return d;
+    },
+  };
+}
+
 interface CacheFile {
   v: 3;
   path: string;
@@ -111,7 +143,7 @@ interface CacheFile {
 }
 
 /** A CacheFile's JSON in chunks of a few thousand entries (100k files make 15 MB). */
-function* cacheFileChunks(head: Omit<CacheFile, 'files'>, files: Map<string, [string, string]>): Generator<string> {
+function* cacheFileChunks(head: Omit<CacheFile, 'files'>, files: Iterable<[string, string, string]>): Generator<string> {
   const opening = JSON.stringify({ ...head, files: [] });
   yield opening.slice(0, -2); // ends with "files":[
   let batch: [string, string, string][] = [];
@@ -123,8 +155,8 @@ function* cacheFileChunks(head: Omit<CacheFile, 'files'>, files: Map<string, [st
     batch = [];
     return chunk;
   };
-  for (const [rel, [key, hash]] of files) {
-    batch.push([rel, key, hash]);
+  for (const entry of files) {
+    batch.push(entry);
     if (batch.length === 4096) yield out();
   }
   if (batch.length > 0) yield out();
@@ -173,7 +205,7 @@ export class StatCache {
     }
   }
 
-  async save(target: string, cache: TargetCache): Promise<void> {
+  async save(target: string, cache: CacheEntries): Promise<void> {
     if (this.readOnly) return;
     const head: Omit<CacheFile, 'files'> = { v: 3, path: target, algo: this.algo, targetHash: cache.targetHash };
     // Only a cache: a read-only or full .rx/tmp makes the next run hash again, nothing more.
@@ -182,7 +214,7 @@ export class StatCache {
       // The summary goes first and is removed when stale, so it never vouches for another cache.
       const summaryFile = this.fileFor(target, '.summary.json');
       await fsp.rm(summaryFile, { force: true });
-      await writeFileAtomic(this.fileFor(target), cacheFileChunks(head, cache.files), { durable: false });
+      await writeFileAtomic(this.fileFor(target), cacheFileChunks(head, cache.entries()), { durable: false });
       await this.writeSummary(target, cache);
     });
   }
@@ -191,7 +223,7 @@ export class StatCache {
    * Writes the summary of a cache already on disk that vouches for its whole target (a
    * cache saved by an rx whose summaries were of another version has none).
    */
-  async saveSummary(target: string, cache: TargetCache): Promise<void> {
+  async saveSummary(target: string, cache: CacheEntries): Promise<void> {
     if (this.readOnly) return;
     await advisoryWrite(async () => {
       await fsp.mkdir(this.dir, { recursive: true });
@@ -199,12 +231,11 @@ export class StatCache {
     });
   }
 
-  private async writeSummary(target: string, cache: TargetCache): Promise<void> {
-    if (cache.targetHash === undefined || cache.files.size === 0) return;
-    // In path order, as a walk meets them, whatever order the map was filled in.
-    const rels = [...cache.files.keys()].sort(compareStrings);
-    const digest = statDigest(rels.map((rel) => [rel, cache.files.get(rel)![0]]));
-    const summary = { v: SUMMARY_VERSION, path: target, algo: this.algo, targetHash: cache.targetHash, digest, count: cache.files.size };
+  private async writeSummary(target: string, cache: CacheEntries): Promise<void> {
+    if (cache.targetHash === undefined) return;
+    const d = cache.digest();
+    if (d.count === 0) return;
+    const summary = { v: SUMMARY_VERSION, path: target, algo: this.algo, targetHash: cache.targetHash, digest: d.digest(), count: d.count };
     await writeFileAtomic(this.fileFor(target, '.summary.json'), JSON.stringify(summary), { durable: false });
   }
 }

@@ -71,8 +71,8 @@ export async function summarizeTarget(project: Project, statCache: StatCache, ta
     kind: scan.kind,
     currentHash: state.currentHash,
     nfiles: scan.files.length,
-    size: scan.files.reduce((s, f) => s + f.size, 0),
-    ...(scan.kind === 'file' ? { mode: scan.files[0].mode } : {}),
+    size: scan.files.totalSize(),
+    ...(scan.kind === 'file' ? { mode: scan.files.mode(0) } : {}),
     vouched: state.vouched,
     state,
   };

@@ -8,7 +8,8 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync, statSync, chmodSync, readFileSync, mkdirSync, symlinkSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { statKey, statDigest, StatDigest, StatCache } from '../../src/store/stat-cache.js';
+import { statKey, statDigest, StatDigest, StatCache, cacheEntriesOf } from '../../src/store/stat-cache.js';
+import { compareStrings } from '../../src/core/canonical.js';
 import { digestDir, scanPath } from '../../src/store/workspace.js';
 
 function fileStats(t: { teardown(fn: () => void): void }): { file: string; st: Stats } {
@@ -93,9 +94,10 @@ t.test('digestDir walks in the order scanPath sorts, without keeping per-file en
   t.ok(walked);
   t.equal(walked!.count, files.length);
   t.equal(walked!.size, files.reduce((s, f) => s + Buffer.byteLength(f), 0));
-  t.equal(walked!.digest(), statDigest(scan.files.map((f) => [f.rel, f.key])), 'the same digest as the sorted scan');
+  t.same([...scan.files].map((f) => f.rel), [...files].sort(compareStrings), 'the scan lists files in the order of their full paths');
+  t.equal(walked!.digest(), statDigest([...scan.files].map((f) => [f.rel, f.key])), 'the same digest as the sorted scan');
   writeFileSync(path.join(dir, 'a-b'), 'A-B');
-  t.not(digestDir(dir)!.digest(), statDigest(scan.files.map((f) => [f.rel, f.key])), 'a same-size edit moves it');
+  t.not(digestDir(dir)!.digest(), statDigest([...scan.files].map((f) => [f.rel, f.key])), 'a same-size edit moves it');
   t.equal(digestDir(path.join(dir, 'z')), undefined, 'a file is not a directory');
   t.equal(digestDir(path.join(dir, 'missing')), undefined, 'nor is a missing path');
   symlinkSync('z', path.join(dir, 'a', 'link'));
@@ -109,9 +111,10 @@ t.test('a saved cache loads back as it was, in one chunk or several', async (t) 
   for (const n of [0, 1, 4096, 9000]) {
     const files = new Map<string, [string, string]>();
     for (let i = 0; i < n; i++) files.set(`d${i % 7}/"f"\n${i}`, [`1:${i}:3:1764686000123.4567:1764686000123.4567:-`, `sha256:${i.toString(16).padStart(64, '0')}`]);
-    await cache.save(`t${n}`, { files, targetHash: n > 0 ? 'sha256:' + 'c'.repeat(64) : undefined });
+    await cache.save(`t${n}`, cacheEntriesOf(files, n > 0 ? 'sha256:' + 'c'.repeat(64) : undefined));
     const back = await cache.load(`t${n}`);
-    t.same([...back.files], [...files], `${n} entries`);
+    t.same(Object.fromEntries(back.files), Object.fromEntries(files), `${n} entries`);
+    t.same([...back.files.keys()], [...files.keys()].sort(compareStrings), 'saved in path order');
     t.equal(back.targetHash, n > 0 ? 'sha256:' + 'c'.repeat(64) : undefined);
   }
 });
