@@ -18,8 +18,12 @@ type Bucket = Map<string, string>;
 export class ObjectKeys {
   private readonly dir: string;
   private readonly buckets = new Map<string, Promise<Bucket>>();
-  /** Changes not yet written, per bucket: rest -> key, or null for a removal. */
-  private readonly changes = new Map<string, Map<string, string | null>>();
+  /**
+   * Changes not yet written: hash -> key, or null for a removal. Keyed by the hash string the
+   * caller holds anyway (an add of 100k new objects made a bucket name and a sliced string
+   * per object); grouped into buckets when saved.
+   */
+  private readonly changes = new Map<string, string | null>();
 
   constructor(storeDir: string) {
     this.dir = path.join(storeDir, 'keys');
@@ -55,19 +59,16 @@ export class ObjectKeys {
   }
 
   async get(hash: string): Promise<string | undefined> {
-    const { bucket, rest } = this.locate(hash);
     // Changes not yet saved win over what was read; a removal is null.
-    const changed = this.changes.get(bucket)?.get(rest);
+    const changed = this.changes.get(hash);
     if (changed !== undefined) return changed ?? undefined;
+    const { bucket, rest } = this.locate(hash);
     return (await this.bucket(bucket)).get(rest);
   }
 
   // Only the change is kept (no promise per record: an add of 100k new objects made 100k of them).
   private record(hash: string, key: string | null): void {
-    const { bucket, rest } = this.locate(hash);
-    let c = this.changes.get(bucket);
-    if (!c) this.changes.set(bucket, (c = new Map()));
-    c.set(rest, key);
+    this.changes.set(hash, key);
   }
 
   set(hash: string, key: string): void {
@@ -84,9 +85,15 @@ export class ObjectKeys {
    */
   async save(): Promise<void> {
     if (this.changes.size === 0) return;
-    const changes = [...this.changes];
+    const byBucket = new Map<string, Map<string, string | null>>();
+    for (const [hash, key] of this.changes) {
+      const { bucket, rest } = this.locate(hash);
+      let c = byBucket.get(bucket);
+      if (!c) byBucket.set(bucket, (c = new Map()));
+      c.set(rest, key);
+    }
     this.changes.clear();
-    for (const [bucket, c] of changes) {
+    for (const [bucket, c] of byBucket) {
       const current = await this.readBucket(bucket);
       for (const [rest, key] of c) {
         if (key === null) current.delete(rest);

@@ -9,7 +9,7 @@ import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
 import type { FileMode, LinkType } from './link-strategy.js';
 import { readDirManifest } from './tracked.js';
-import { digestDir, scanPath, applyStatCache, scanMatchesCache, hashMissing, dirManifestFor, cacheFromScan, copyHashes, type Scan, type DirManifest, type WorkspaceFile } from './workspace.js';
+import { digestDir, scanPath, applyStatCache, scanMatchesCache, hashMissing, sizeOfRows, dirManifestFor, cacheFromScan, copyHashes, type Scan, type DirManifest, type WorkspaceFile } from './workspace.js';
 
 export interface SavedTarget {
   type: 'file' | 'dir';
@@ -43,7 +43,7 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   const unchanged = scanMatchesCache(scan, cache) && (await project.store.has(cache.targetHash!));
   const linkOrder = options.linkOrder ?? project.store.linkOrder;
   const todo = applyStatCache(scan, cache);
-  const todoBytes = todo.reduce((s, f) => s + f.size, 0);
+  const todoBytes = sizeOfRows(scan.files, todo);
   const bar = todoBytes > BAR_BYTES || todo.length > BAR_FILES ? reporter.progress(`hashing ${rel}`, todoBytes, 'bytes') : undefined;
   // Without reflinks, new files are copied into the store anyway: hash and copy in one read.
   let ingested = false;
@@ -52,17 +52,17 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
     if (todo.length > 0 && (await project.store.storesByCopy(linkOrder))) {
       await project.store.ingest(
         todo.length,
-        (i) => todo[i]!.abs,
-        (i) => todo[i]!.size,
-        (i, r) => {
-          todo[i]!.hash = r.hash;
+        (k) => scan.files.abs(todo[k]!),
+        (k) => scan.files.size(todo[k]!),
+        (k, r) => {
+          scan.files.setHash(todo[k]!, r.hash);
           if (r.created) newObjects += 1;
         },
         (n) => bar?.tick(n),
       );
       ingested = true;
     } else {
-      await hashMissing(todo, project.algo, (n) => bar?.tick(n));
+      await hashMissing(scan.files, todo, project.algo, (n) => bar?.tick(n));
     }
   } finally {
     bar?.stop();
@@ -73,7 +73,7 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   if (!ingested) rest.push(...scan.files);
   else {
     const fresh = new Uint8Array(scan.files.length);
-    for (const f of todo) fresh[f.index] = 1;
+    for (const i of todo) fresh[i] = 1;
     for (let i = 0; i < scan.files.length; i++) if (fresh[i] === 0) rest.push(scan.files.at(i));
   }
   const storeBar = rest.length > BAR_FILES ? reporter.progress(`storing ${rel}`, rest.length, 'files') : undefined;

@@ -6,7 +6,7 @@ import { parseJsonValidated } from '../schema/validate.js';
 import { dirManifestSchema } from '../schema/files.js';
 import type { Project } from './project.js';
 import type { StatCache } from './stat-cache.js';
-import { digestDir, scanPath, scanMatchesCache, applyStatCache, hashMissing, targetHashOf, cacheFromScan, type Scan, type DirManifest } from './workspace.js';
+import { digestDir, scanPath, scanMatchesCache, applyStatCache, hashMissing, sizeOfRows, targetHashOf, cacheFromScan, type Scan, type DirManifest } from './workspace.js';
 import type { ObjectStore } from './objects.js';
 import type { HashWork } from './hash-progress.js';
 import type { FileMode } from './link-strategy.js';
@@ -30,8 +30,8 @@ export async function evaluateTarget(project: Project, statCache: StatCache, tar
     return { scan, currentHash: cache.targetHash, hashed: 0, vouched: true };
   }
   const todo = applyStatCache(scan, cache);
-  if (work && todo.length > 0) work.planned(todo.length, todo.reduce((s, f) => s + f.size, 0));
-  await hashMissing(todo, project.algo, work && ((n) => work.hashed(n)));
+  if (work && todo.length > 0) work.planned(todo.length, sizeOfRows(scan.files, todo));
+  await hashMissing(scan.files, todo, project.algo, work && ((n) => work.hashed(n)));
   const currentHash = await targetHashOf(scan, project.algo);
   await statCache.save(targetRel, cacheFromScan(scan, currentHash));
   return { scan, currentHash, hashed: todo.length, vouched: false };

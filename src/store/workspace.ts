@@ -259,14 +259,14 @@ export function digestDir(abs: string): StatDigest | undefined {
   }
 }
 
-/** Fills hashes from the cache where the stat key matches; returns the files still unhashed. */
-export function applyStatCache(scan: Scan, cache: TargetCache): WorkspaceFile[] {
-  const todo: WorkspaceFile[] = [];
+/** Fills hashes from the cache where the stat key matches; returns the rows still unhashed. */
+export function applyStatCache(scan: Scan, cache: TargetCache): number[] {
+  const todo: number[] = [];
   const t = scan.files;
   for (let i = 0; i < t.length; i++) {
     const hit = cache.files.size === 0 ? undefined : cache.files.get(t.rel(i));
     if (hit && hit[0] === t.key(i)) t.setHash(i, hit[1]);
-    else todo.push(t.at(i));
+    else todo.push(i);
   }
   return todo;
 }
@@ -282,9 +282,19 @@ export function scanMatchesCache(scan: Scan, cache: TargetCache): boolean {
   return true;
 }
 
-export async function hashMissing(files: WorkspaceFile[], algo: HashAlgorithm, onBytes?: (n: number) => void): Promise<void> {
-  if (files.length === 0) return;
-  await hashFilesInto(files.length, (i) => files[i]!.abs, (i) => files[i]!.size, algo, (i, r) => (files[i]!.hash = r.hash), onBytes);
+/** Hashes the given rows of a table (by default all of them). */
+export async function hashMissing(files: FileTable, rows: number[] | undefined, algo: HashAlgorithm, onBytes?: (n: number) => void): Promise<void> {
+  const count = rows ? rows.length : files.length;
+  if (count === 0) return;
+  const row = rows ? (k: number) => rows[k]! : (k: number) => k;
+  await hashFilesInto(count, (k) => files.abs(row(k)), (k) => files.size(row(k)), algo, (k, r) => files.setHash(row(k), r.hash), onBytes);
+}
+
+/** The bytes of the given rows of a table. */
+export function sizeOfRows(files: FileTable, rows: number[]): number {
+  let s = 0;
+  for (const i of rows) s += files.size(i);
+  return s;
 }
 
 export interface DirEntry {

@@ -29,7 +29,7 @@ t.test('a directory and a file hash as in the workspace', async (t) => {
   chmodSync(path.join(dir, 'src/tool.sh'), 0o755);
   for (const rel of ['src', 'src/pkg', 'src/a.py']) {
     const scan = scanPath(path.join(dir, rel), rel);
-    await hashMissing([...scan.files], 'sha256');
+    await hashMissing(scan.files, undefined, 'sha256');
     const inTree = await observeInTree(tree, rel, 'sha256');
     t.equal(inTree?.hash, await targetHashOf(scan, 'sha256'), `${rel}: same hash`);
     t.equal(inTree?.nfiles, scan.files.length);
