@@ -69,13 +69,10 @@ export async function saveTarget(project: Project, statCache: StatCache, reporte
   }
 
   // Ingested files are stored; the rest (hashes from the stat cache, or just hashed) is put now.
+  const fresh = new Uint8Array(scan.files.length);
+  if (ingested) for (const i of todo) fresh[i] = 1;
   const rest: WorkspaceFile[] = [];
-  if (!ingested) rest.push(...scan.files);
-  else {
-    const fresh = new Uint8Array(scan.files.length);
-    for (const i of todo) fresh[i] = 1;
-    for (let i = 0; i < scan.files.length; i++) if (fresh[i] === 0) rest.push(scan.files.at(i));
-  }
+  for (let i = 0; i < scan.files.length; i++) if (fresh[i] === 0) rest.push(scan.files.at(i));
   const storeBar = rest.length > BAR_FILES ? reporter.progress(`storing ${rel}`, rest.length, 'files') : undefined;
   let relinked = false;
   try {
