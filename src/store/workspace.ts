@@ -1,6 +1,7 @@
-// What a tracked path looks like in the workspace right now: its files with stat keys,
-// hashes filled from the stat cache or by hashing, and the canonical directory manifest
-// whose hash names a directory. Shared by add, status and checkout.
+// What a tracked path looks like in the workspace right now: its files with stat keys (a
+// column table in path order, read through views), hashes filled from the stat cache or by
+// hashing, and the canonical directory manifest whose hash names a directory. Shared by add,
+// status and checkout.
 import { readdirSync, lstatSync, promises as fsp, type Stats, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, isErrno } from '../core/errors.js';
