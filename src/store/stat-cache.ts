@@ -14,8 +14,12 @@ export function statKey(st: Stats): string {
   // was put back (touch -r, a same-size rewrite with utimes) still moves it, and nothing
   // but the kernel can set it. Plain (not bigint) stats: times in fractional milliseconds
   // keep sub-microsecond resolution, and bigint stats cost status a third of its time in GC.
-  const exec = (st.mode & 0o111) !== 0 ? 'x' : '-';
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${exec}`;
+  return statKeyOf(st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs, (st.mode & 0o111) !== 0 ? 1 : 0);
+}
+
+/** statKey from the numbers a scan keeps of the stats (exec: 1 or 0). */
+export function statKeyOf(dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number, exec: number): string {
+  return `${dev}:${ino}:${size}:${mtimeMs}:${ctimeMs}:${exec === 1 ? 'x' : '-'}`;
 }
 
 /**

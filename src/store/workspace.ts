@@ -6,7 +6,7 @@ import { readdirSync, lstatSync, promises as fsp, type Stats, type Dirent } from
 import * as path from 'node:path';
 import { UsageError, isErrno } from '../core/errors.js';
 import { compareStrings } from '../core/canonical.js';
-import { StatDigest, type TargetCache, type CacheEntries } from './stat-cache.js';
+import { StatDigest, statKeyOf, type TargetCache, type CacheEntries } from './stat-cache.js';
 import { hashFilesInto } from './hash-pool.js';
 import { createHasher, formatHash, type HashAlgorithm } from './hash.js';
 import type { FileMode } from './link-strategy.js';
@@ -94,7 +94,7 @@ export class FileTable implements Iterable<WorkspaceFile> {
   key(i: number): string {
     const n = this.nums;
     const o = i * STRIDE;
-    return `${n[o]}:${n[o + 1]}:${n[o + 2]}:${n[o + 3]}:${n[o + 4]}:${n[o + 6] === 1 ? 'x' : '-'}`;
+    return statKeyOf(n[o]!, n[o + 1]!, n[o + 2]!, n[o + 3]!, n[o + 4]!, n[o + 6]!);
   }
 
   /** Feeds the file's path and stat key to a digest, making no key string. */
